@@ -1,0 +1,263 @@
+/**
+ * Loading a PostgreSQL result with the real `psql`, the way the Fabricate docs say
+ * (`psql -f load.sql`), made safe for CI: no psqlrc (-X), never a password prompt (-w), stop at the
+ * first error (ON_ERROR_STOP) and one transaction for the schema files and load.sql together, so a
+ * failed load commits nothing. psql runs in load.sql's folder, because `\copy` resolves relative
+ * file names against psql's working directory. The password travels in PGPASSWORD only.
+ */
+import { spawn } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import * as readline from 'node:readline'
+import { sleep } from './clock.js'
+import { CancelledError, LoadError } from './errors.js'
+import { formatDuration } from './units.js'
+
+export interface PostgresTarget {
+  /** postgresql:// URI without its password, or undefined to use libpq's PG* variables. */
+  url?: string
+  password?: string
+  /** The environment psql starts from (the job's, with its PG* variables). */
+  env: Record<string, string | undefined>
+  psql: string
+}
+
+export const PSQL_MISSING =
+  '`load: postgres` needs `psql`, and none was found on PATH. Install the PostgreSQL client before this step: ' +
+  '`sudo apt-get install -y postgresql-client` (Debian, Ubuntu; GitHub-hosted Ubuntu runners have it already), ' +
+  '`apk add postgresql-client` (Alpine containers) or `brew install libpq` (macOS).'
+
+/** Finds psql on PATH (PSQL may name it explicitly). */
+export function findPsql(env: Record<string, string | undefined>): string | undefined {
+  if (env.PSQL && isExecutable(env.PSQL)) return env.PSQL
+  const names = process.platform === 'win32' ? ['psql.exe', 'psql.cmd'] : ['psql']
+  for (const dir of (env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+    for (const name of names) {
+      const candidate = path.join(dir, name)
+      if (isExecutable(candidate)) return candidate
+    }
+  }
+  return undefined
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK)
+    return fs.statSync(file).isFile()
+  } catch {
+    return false
+  }
+}
+
+interface PsqlResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs psql with the safe options; stops it when signal aborts (a child gets no signal by itself). */
+export function runPsql(
+  target: PostgresTarget,
+  args: string[],
+  options: { cwd?: string; signal: AbortSignal; keepStdout?: boolean }
+): Promise<PsqlResult> {
+  if (options.signal.aborted) return Promise.reject(new CancelledError())
+  const env: Record<string, string> = {}
+  for (const [key, value] of Object.entries(target.env)) if (value !== undefined) env[key] = value
+  if (target.password !== undefined) env.PGPASSWORD = target.password
+  env.PGAPPNAME ??= 'fabricate-action'
+  env.PGCONNECT_TIMEOUT ??= '10'
+  const fullArgs = [
+    '-X',
+    '-w',
+    '-v',
+    'ON_ERROR_STOP=1',
+    ...(target.url ? ['-d', target.url] : []),
+    ...args
+  ]
+  return new Promise((resolve, reject) => {
+    const child = spawn(target.psql, fullArgs, {
+      cwd: options.cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (options.keepStdout) stdout += chunk.toString('utf8')
+    })
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8')
+      if (stderr.length > 1_000_000) stderr = stderr.slice(-500_000)
+    })
+    const onAbort = (): void => {
+      child.kill('SIGTERM')
+    }
+    options.signal.addEventListener('abort', onAbort, { once: true })
+    child.on('error', error => {
+      options.signal.removeEventListener('abort', onAbort)
+      reject(new LoadError(`Could not start psql: ${error.message}`))
+    })
+    child.on('close', code => {
+      options.signal.removeEventListener('abort', onAbort)
+      if (options.signal.aborted)
+        reject(new CancelledError('Cancelled while psql was running; psql was stopped.'))
+      else resolve({ code, stdout, stderr })
+    })
+  })
+}
+
+/** Connection failures that end at once: waiting would not fix them. */
+const FATAL_CONNECT =
+  /password authentication failed|no password supplied|role "[^"]*" does not exist|database "[^"]*" does not exist|no pg_hba\.conf entry|invalid connection option|invalid URI|invalid sslmode|certificate|SSL (error|SYSCALL)|server does not support SSL|permission denied/i
+/** Failures of a server that is not up yet, or restarting after its init scripts. */
+const TRANSIENT_CONNECT =
+  /could not connect|connection refused|Is the server running|the database system is (starting up|shutting down|in recovery|not yet accepting)|server closed the connection unexpectedly|timeout expired|could not translate host name|Connection timed out|No such file or directory|terminating connection due to administrator command/i
+
+export interface WaitedForDatabase {
+  waitedMs: number
+  attempts: number
+  serverVersion: string
+}
+
+/**
+ * Waits until the server accepts a connection, with backoff, up to waitMs. A wrong password or a
+ * missing database fails at once with the server's message.
+ */
+export async function waitForDatabase(
+  target: PostgresTarget,
+  waitMs: number,
+  signal: AbortSignal,
+  onWait: (message: string) => void
+): Promise<WaitedForDatabase> {
+  const started = Date.now()
+  let delay = 250
+  let lastReported = 0
+  for (let attempt = 1; ; attempt++) {
+    const result = await runPsql(target, ['-A', '-t', '-c', 'SHOW server_version'], {
+      signal,
+      keepStdout: true
+    })
+    if (result.code === 0) {
+      return {
+        waitedMs: Date.now() - started,
+        attempts: attempt,
+        serverVersion: result.stdout.trim()
+      }
+    }
+    const message = cleanPsqlError(result.stderr) || `psql exited with code ${result.code}`
+    if (FATAL_CONNECT.test(message) || !TRANSIENT_CONNECT.test(message)) {
+      throw new LoadError(`PostgreSQL refused the connection: ${message}`)
+    }
+    const waited = Date.now() - started
+    if (waited + delay > waitMs) {
+      throw new LoadError(
+        `PostgreSQL did not accept connections within \`wait-for-database\` (${formatDuration(waitMs)}); the last answer: ${message}. ` +
+          'Check that the service container is up (its health check) and that the host and port are the right ones for where the job runs.'
+      )
+    }
+    if (Date.now() - lastReported >= 5000) {
+      onWait(`Waiting for PostgreSQL (${formatDuration(waited)} so far): ${message}`)
+      lastReported = Date.now()
+    }
+    await sleep(delay, signal)
+    delay = Math.min(2000, Math.round(delay * 1.5))
+  }
+}
+
+/** psql's stderr without noise: the lines that say what went wrong. */
+export function cleanPsqlError(stderr: string): string {
+  return stderr
+    .split(/\r?\n/)
+    .map(line => line.trimEnd())
+    .filter(line => line && !/^(NOTICE|WARNING):/.test(line.replace(/^psql:[^:]*:\d+: /, '')))
+    .slice(-12)
+    .join('\n')
+    .trim()
+}
+
+export interface LoadResult {
+  durationMs: number
+  tables: Record<string, number>
+}
+
+/** Runs the schema files and load.sql in one transaction, then counts the rows of each table filled. */
+export async function loadIntoPostgres(
+  target: PostgresTarget,
+  loadFile: string,
+  schemaFiles: string[],
+  signal: AbortSignal
+): Promise<LoadResult> {
+  const started = Date.now()
+  const args = ['-q', '--single-transaction']
+  for (const file of schemaFiles) args.push('-f', file)
+  args.push('-f', path.basename(loadFile))
+  const result = await runPsql(target, args, { cwd: path.dirname(loadFile), signal })
+  if (result.code !== 0) {
+    throw new LoadError(
+      `Loading failed, and nothing was committed (the load runs in one transaction). PostgreSQL said:\n${cleanPsqlError(result.stderr) || `psql exited with code ${result.code}`}`
+    )
+  }
+  const durationMs = Date.now() - started
+  const tables = await countRows(target, await tablesInLoadFile(loadFile), signal)
+  return { durationMs, tables }
+}
+
+const FILL_STATEMENT =
+  /^\s*(?:\\copy|copy|insert\s+into)\s+((?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)(?:\s*\.\s*(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*))?)/i
+
+/** The tables a load.sql fills (`\copy`, `COPY ... FROM`, `INSERT INTO`), in order, as written. */
+export async function tablesInLoadFile(loadFile: string): Promise<string[]> {
+  const tables: string[] = []
+  const lines = readline.createInterface({
+    input: fs.createReadStream(loadFile, 'utf8'),
+    crlfDelay: Infinity
+  })
+  for await (const line of lines) {
+    const first = line.charCodeAt(0)
+    // Only statement starts matter; skip data lines cheaply.
+    if (
+      first !== 92 /* \ */ &&
+      first !== 67 &&
+      first !== 99 &&
+      first !== 73 &&
+      first !== 105 &&
+      first !== 32
+    )
+      continue
+    const match = FILL_STATEMENT.exec(line)
+    if (!match) continue
+    if (/^\s*(\\copy|copy)\s/i.test(line) && !/\sfrom\s/i.test(line)) continue
+    const table = match[1].replace(/\s+/g, '')
+    if (!tables.includes(table)) tables.push(table)
+  }
+  return tables
+}
+
+/** `"order_items"` → `order_items`; `public.x` stays as written. */
+export function displayName(identifier: string): string {
+  return identifier.replace(/"((?:[^"]|"")+)"/g, (_, name: string) => name.replace(/""/g, '"'))
+}
+
+async function countRows(
+  target: PostgresTarget,
+  tables: string[],
+  signal: AbortSignal
+): Promise<Record<string, number>> {
+  if (tables.length === 0) return {}
+  const sql =
+    tables.map((table, i) => `SELECT ${i}, count(*) FROM ${table}`).join(' UNION ALL ') + ';'
+  const result = await runPsql(target, ['-A', '-t', '-F', '\t', '-c', sql], {
+    signal,
+    keepStdout: true
+  })
+  if (result.code !== 0)
+    throw new LoadError(`Counting the loaded rows failed: ${cleanPsqlError(result.stderr)}`)
+  const counts: Record<string, number> = {}
+  for (const line of result.stdout.split('\n')) {
+    const [index, count] = line.split('\t')
+    if (index === undefined || count === undefined) continue
+    counts[displayName(tables[Number(index)])] = Number(count)
+  }
+  return counts
+}
