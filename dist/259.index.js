@@ -183,7 +183,8 @@ async function loadIntoPostgres(target, loadFile, schemaFiles, signal) {
     const tables = await countRows(target, await tablesInLoadFile(loadFile), signal);
     return { durationMs, tables };
 }
-const FILL_STATEMENT = /^\s*(?:\\copy|copy|insert\s+into)\s+((?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)(?:\s*\.\s*(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*))?)/i;
+const IDENTIFIER = '(?:"(?:[^"]|"")+"|[A-Za-z_][\\w$]*)';
+const FILL_STATEMENT = new RegExp(`^\\s*(?:\\\\copy|copy|insert\\s+into)\\s+(${IDENTIFIER})(?:\\s*\\.\\s*(${IDENTIFIER}))?`, 'i');
 /** The tables a load.sql fills (`\copy`, `COPY ... FROM`, `INSERT INTO`), in order, as written. */
 async function tablesInLoadFile(loadFile) {
     const tables = [];
@@ -206,7 +207,7 @@ async function tablesInLoadFile(loadFile) {
             continue;
         if (/^\s*(\\copy|copy)\s/i.test(line) && !/\sfrom\s/i.test(line))
             continue;
-        const table = match[1].replace(/\s+/g, '');
+        const table = match[2] ? `${match[1]}.${match[2]}` : match[1];
         if (!tables.includes(table))
             tables.push(table);
     }

@@ -203,8 +203,11 @@ export async function loadIntoPostgres(
   return { durationMs, tables }
 }
 
-const FILL_STATEMENT =
-  /^\s*(?:\\copy|copy|insert\s+into)\s+((?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)(?:\s*\.\s*(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*))?)/i
+const IDENTIFIER = '(?:"(?:[^"]|"")+"|[A-Za-z_][\\w$]*)'
+const FILL_STATEMENT = new RegExp(
+  `^\\s*(?:\\\\copy|copy|insert\\s+into)\\s+(${IDENTIFIER})(?:\\s*\\.\\s*(${IDENTIFIER}))?`,
+  'i'
+)
 
 /** The tables a load.sql fills (`\copy`, `COPY ... FROM`, `INSERT INTO`), in order, as written. */
 export async function tablesInLoadFile(loadFile: string): Promise<string[]> {
@@ -228,7 +231,7 @@ export async function tablesInLoadFile(loadFile: string): Promise<string[]> {
     const match = FILL_STATEMENT.exec(line)
     if (!match) continue
     if (/^\s*(\\copy|copy)\s/i.test(line) && !/\sfrom\s/i.test(line)) continue
-    const table = match[1].replace(/\s+/g, '')
+    const table = match[2] ? `${match[1]}.${match[2]}` : match[1]
     if (!tables.includes(table)) tables.push(table)
   }
   return tables
