@@ -8,4 +8,5 @@ fs.rmSync('dist', { recursive: true, force: true })
 execFileSync(process.execPath, [...ncc, 'src/main.ts', '-o', 'dist'], { stdio: 'inherit' })
 if (fs.existsSync('src/cli.ts')) {
   execFileSync(process.execPath, [...ncc, 'src/cli.ts', '-o', 'dist/cli'], { stdio: 'inherit' })
+  fs.chmodSync('dist/cli/index.js', 0o755)
 }

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { InputError } from './errors.js'
+import { globFiles } from './glob.js'
 import { parseDuration, parseSize } from './units.js'
 
 export const DEFAULT_API_URL = 'https://fabricate.tonic.ai/api/v1'
@@ -370,13 +371,9 @@ async function resolveSchemaFiles(
   base: string,
   problem: Problem
 ): Promise<string[]> {
-  if (patterns.length === 0) return []
-  const { create } = await import('@actions/glob')
   const files: string[] = []
   for (const pattern of patterns) {
-    const absolute = path.isAbsolute(pattern) ? pattern : path.join(base, pattern)
-    const globber = await create(absolute, { matchDirectories: false, implicitDescendants: false })
-    const matches = (await globber.glob()).sort()
+    const matches = await globFiles(path.isAbsolute(pattern) ? pattern : path.join(base, pattern))
     if (matches.length === 0) problem('schema', `'${pattern}' matches no file in ${base}.`)
     for (const match of matches) if (!files.includes(match)) files.push(match)
   }

@@ -30,8 +30,10 @@ export interface RunContext {
   signal: AbortSignal
   /** The job's environment: PATH and PG* variables for psql. */
   env: Record<string, string | undefined>
-  /** Where temporary files and the default result folder go (RUNNER_TEMP). */
+  /** Where temporary files go (RUNNER_TEMP). */
   tempDir: string
+  /** Where the result folder goes when `path` is not given (default: tempDir). */
+  defaultResultDir?: string
   /** Time limit of one HTTP request. */
   requestTimeoutMs: number
   /** Called with each temporary path before it is created, so a post step can remove it. */
@@ -148,7 +150,10 @@ export async function run(
     started = Date.now()
     const dest =
       settings.path ??
-      path.join(context.tempDir, `fabricate-${safeName(settings.database)}-${task.id.slice(0, 8)}`)
+      path.join(
+        context.defaultResultDir ?? context.tempDir,
+        `fabricate-${safeName(settings.database)}-${task.id.slice(0, 8)}`
+      )
     const unusable = unusableResultFolder(dest)
     if (unusable) throw new ResultError(unusable)
     await reporter.group('Unpacking', async () => {

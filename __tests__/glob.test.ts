@@ -1,0 +1,46 @@
+import { describe, expect, it } from '@jest/globals'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { globFiles } from '../src/glob.js'
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'glob-test-'))
+for (const file of [
+  'db/01-types.sql',
+  'db/02-tables.sql',
+  'db/notes.txt',
+  'db/sub/03-more.sql',
+  'db/.hidden.sql'
+]) {
+  fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true })
+  fs.writeFileSync(path.join(root, file), '')
+}
+const rel = (files: string[]) => files.map(f => path.relative(root, f))
+
+describe('globFiles', () => {
+  it('matches * within one folder, sorted, skipping hidden files', async () => {
+    expect(rel(await globFiles(path.join(root, 'db/*.sql')))).toEqual([
+      'db/01-types.sql',
+      'db/02-tables.sql'
+    ])
+  })
+  it('matches ** across folders', async () => {
+    expect(rel(await globFiles(path.join(root, 'db/**/*.sql')))).toEqual([
+      'db/01-types.sql',
+      'db/02-tables.sql',
+      'db/sub/03-more.sql'
+    ])
+  })
+  it('matches ? and character classes', async () => {
+    expect(rel(await globFiles(path.join(root, 'db/0[2-3]-*.sql')))).toEqual(['db/02-tables.sql'])
+    expect(rel(await globFiles(path.join(root, 'db/0?-types.sql')))).toEqual(['db/01-types.sql'])
+  })
+  it('returns a plain path that exists, and nothing for one that does not', async () => {
+    expect(rel(await globFiles(path.join(root, 'db/notes.txt')))).toEqual(['db/notes.txt'])
+    expect(await globFiles(path.join(root, 'db/missing.sql'))).toEqual([])
+    expect(await globFiles(path.join(root, 'nowhere/*.sql'))).toEqual([])
+  })
+  it('does not return folders', async () => {
+    expect(rel(await globFiles(path.join(root, 'db/*')))).not.toContain('db/sub')
+  })
+})

@@ -1,0 +1,243 @@
+export const id = 259;
+export const ids = [259];
+export const modules = {
+
+/***/ 259:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   PSQL_MISSING: () => (/* binding */ PSQL_MISSING),
+/* harmony export */   findPsql: () => (/* binding */ findPsql),
+/* harmony export */   loadIntoPostgres: () => (/* binding */ loadIntoPostgres),
+/* harmony export */   waitForDatabase: () => (/* binding */ waitForDatabase)
+/* harmony export */ });
+/* unused harmony exports runPsql, cleanPsqlError, tablesInLoadFile, displayName */
+/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(1421);
+/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__webpack_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var node_readline__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(481);
+/* harmony import */ var node_readline__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__webpack_require__.n(node_readline__WEBPACK_IMPORTED_MODULE_3__);
+/* harmony import */ var _clock_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(9373);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(3916);
+/* harmony import */ var _units_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(1996);
+/**
+ * Loading a PostgreSQL result with the real `psql`, the way the Fabricate docs say
+ * (`psql -f load.sql`), made safe for CI: no psqlrc (-X), never a password prompt (-w), stop at the
+ * first error (ON_ERROR_STOP) and one transaction for the schema files and load.sql together, so a
+ * failed load commits nothing. psql runs in load.sql's folder, because `\copy` resolves relative
+ * file names against psql's working directory. The password travels in PGPASSWORD only.
+ */
+
+
+
+
+
+
+
+const PSQL_MISSING = '`load: postgres` needs `psql`, and none was found on PATH. Install the PostgreSQL client before this step: ' +
+    '`sudo apt-get install -y postgresql-client` (Debian, Ubuntu; GitHub-hosted Ubuntu runners have it already), ' +
+    '`apk add postgresql-client` (Alpine containers) or `brew install libpq` (macOS).';
+/** Finds psql on PATH (PSQL may name it explicitly). */
+function findPsql(env) {
+    if (env.PSQL && isExecutable(env.PSQL))
+        return env.PSQL;
+    const names = process.platform === 'win32' ? ['psql.exe', 'psql.cmd'] : ['psql'];
+    for (const dir of (env.PATH ?? '').split(node_path__WEBPACK_IMPORTED_MODULE_2__.delimiter).filter(Boolean)) {
+        for (const name of names) {
+            const candidate = node_path__WEBPACK_IMPORTED_MODULE_2__.join(dir, name);
+            if (isExecutable(candidate))
+                return candidate;
+        }
+    }
+    return undefined;
+}
+function isExecutable(file) {
+    try {
+        node_fs__WEBPACK_IMPORTED_MODULE_1__.accessSync(file, node_fs__WEBPACK_IMPORTED_MODULE_1__.constants.X_OK);
+        return node_fs__WEBPACK_IMPORTED_MODULE_1__.statSync(file).isFile();
+    }
+    catch {
+        return false;
+    }
+}
+/** Runs psql with the safe options; stops it when signal aborts (a child gets no signal by itself). */
+function runPsql(target, args, options) {
+    if (options.signal.aborted)
+        return Promise.reject(new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .CancelledError */ .cc());
+    const env = {};
+    for (const [key, value] of Object.entries(target.env))
+        if (value !== undefined)
+            env[key] = value;
+    if (target.password !== undefined)
+        env.PGPASSWORD = target.password;
+    env.PGAPPNAME ??= 'fabricate-action';
+    env.PGCONNECT_TIMEOUT ??= '10';
+    const fullArgs = [
+        '-X',
+        '-w',
+        '-v',
+        'ON_ERROR_STOP=1',
+        ...(target.url ? ['-d', target.url] : []),
+        ...args
+    ];
+    return new Promise((resolve, reject) => {
+        const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)(target.psql, fullArgs, {
+            cwd: options.cwd,
+            env,
+            stdio: ['ignore', 'pipe', 'pipe']
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk) => {
+            if (options.keepStdout)
+                stdout += chunk.toString('utf8');
+        });
+        child.stderr.on('data', (chunk) => {
+            stderr += chunk.toString('utf8');
+            if (stderr.length > 1_000_000)
+                stderr = stderr.slice(-500_000);
+        });
+        const onAbort = () => {
+            child.kill('SIGTERM');
+        };
+        options.signal.addEventListener('abort', onAbort, { once: true });
+        child.on('error', error => {
+            options.signal.removeEventListener('abort', onAbort);
+            reject(new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .LoadError */ .Xb(`Could not start psql: ${error.message}`));
+        });
+        child.on('close', code => {
+            options.signal.removeEventListener('abort', onAbort);
+            if (options.signal.aborted)
+                reject(new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .CancelledError */ .cc('Cancelled while psql was running; psql was stopped.'));
+            else
+                resolve({ code, stdout, stderr });
+        });
+    });
+}
+/** Connection failures that end at once: waiting would not fix them. */
+const FATAL_CONNECT = /password authentication failed|no password supplied|role "[^"]*" does not exist|database "[^"]*" does not exist|no pg_hba\.conf entry|invalid connection option|invalid URI|invalid sslmode|certificate|SSL (error|SYSCALL)|server does not support SSL|permission denied/i;
+/** Failures of a server that is not up yet, or restarting after its init scripts. */
+const TRANSIENT_CONNECT = /could not connect|connection refused|Is the server running|the database system is (starting up|shutting down|in recovery|not yet accepting)|server closed the connection unexpectedly|timeout expired|could not translate host name|Connection timed out|No such file or directory|terminating connection due to administrator command/i;
+/**
+ * Waits until the server accepts a connection, with backoff, up to waitMs. A wrong password or a
+ * missing database fails at once with the server's message.
+ */
+async function waitForDatabase(target, waitMs, signal, onWait) {
+    const started = Date.now();
+    let delay = 250;
+    let lastReported = 0;
+    for (let attempt = 1;; attempt++) {
+        const result = await runPsql(target, ['-A', '-t', '-c', 'SHOW server_version'], {
+            signal,
+            keepStdout: true
+        });
+        if (result.code === 0) {
+            return {
+                waitedMs: Date.now() - started,
+                attempts: attempt,
+                serverVersion: result.stdout.trim()
+            };
+        }
+        const message = cleanPsqlError(result.stderr) || `psql exited with code ${result.code}`;
+        if (FATAL_CONNECT.test(message) || !TRANSIENT_CONNECT.test(message)) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .LoadError */ .Xb(`PostgreSQL refused the connection: ${message}`);
+        }
+        const waited = Date.now() - started;
+        if (waited + delay > waitMs) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .LoadError */ .Xb(`PostgreSQL did not accept connections within \`wait-for-database\` (${(0,_units_js__WEBPACK_IMPORTED_MODULE_6__/* .formatDuration */ .a3)(waitMs)}); the last answer: ${message}. ` +
+                'Check that the service container is up (its health check) and that the host and port are the right ones for where the job runs.');
+        }
+        if (Date.now() - lastReported >= 5000) {
+            onWait(`Waiting for PostgreSQL (${(0,_units_js__WEBPACK_IMPORTED_MODULE_6__/* .formatDuration */ .a3)(waited)} so far): ${message}`);
+            lastReported = Date.now();
+        }
+        await (0,_clock_js__WEBPACK_IMPORTED_MODULE_4__/* .sleep */ .y)(delay, signal);
+        delay = Math.min(2000, Math.round(delay * 1.5));
+    }
+}
+/** psql's stderr without noise: the lines that say what went wrong. */
+function cleanPsqlError(stderr) {
+    return stderr
+        .split(/\r?\n/)
+        .map(line => line.trimEnd())
+        .filter(line => line && !/^(NOTICE|WARNING):/.test(line.replace(/^psql:[^:]*:\d+: /, '')))
+        .slice(-12)
+        .join('\n')
+        .trim();
+}
+/** Runs the schema files and load.sql in one transaction, then counts the rows of each table filled. */
+async function loadIntoPostgres(target, loadFile, schemaFiles, signal) {
+    const started = Date.now();
+    const args = ['-q', '--single-transaction'];
+    for (const file of schemaFiles)
+        args.push('-f', file);
+    args.push('-f', node_path__WEBPACK_IMPORTED_MODULE_2__.basename(loadFile));
+    const result = await runPsql(target, args, { cwd: node_path__WEBPACK_IMPORTED_MODULE_2__.dirname(loadFile), signal });
+    if (result.code !== 0) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .LoadError */ .Xb(`Loading failed, and nothing was committed (the load runs in one transaction). PostgreSQL said:\n${cleanPsqlError(result.stderr) || `psql exited with code ${result.code}`}`);
+    }
+    const durationMs = Date.now() - started;
+    const tables = await countRows(target, await tablesInLoadFile(loadFile), signal);
+    return { durationMs, tables };
+}
+const IDENTIFIER = '(?:"(?:[^"]|"")+"|[A-Za-z_][\\w$]*)';
+const FILL_STATEMENT = new RegExp(`^\\s*(?:\\\\copy|copy|insert\\s+into)\\s+(${IDENTIFIER})(?:\\s*\\.\\s*(${IDENTIFIER}))?`, 'i');
+/** The tables a load.sql fills (`\copy`, `COPY ... FROM`, `INSERT INTO`), in order, as written. */
+async function tablesInLoadFile(loadFile) {
+    const tables = [];
+    const lines = node_readline__WEBPACK_IMPORTED_MODULE_3__.createInterface({
+        input: node_fs__WEBPACK_IMPORTED_MODULE_1__.createReadStream(loadFile, 'utf8'),
+        crlfDelay: Infinity
+    });
+    for await (const line of lines) {
+        const first = line.charCodeAt(0);
+        // Only statement starts matter; skip data lines cheaply.
+        if (first !== 92 /* \ */ &&
+            first !== 67 &&
+            first !== 99 &&
+            first !== 73 &&
+            first !== 105 &&
+            first !== 32)
+            continue;
+        const match = FILL_STATEMENT.exec(line);
+        if (!match)
+            continue;
+        if (/^\s*(\\copy|copy)\s/i.test(line) && !/\sfrom\s/i.test(line))
+            continue;
+        const table = match[2] ? `${match[1]}.${match[2]}` : match[1];
+        if (!tables.includes(table))
+            tables.push(table);
+    }
+    return tables;
+}
+/** `"order_items"` → `order_items`; `public.x` stays as written. */
+function displayName(identifier) {
+    return identifier.replace(/"((?:[^"]|"")+)"/g, (_, name) => name.replace(/""/g, '"'));
+}
+async function countRows(target, tables, signal) {
+    if (tables.length === 0)
+        return {};
+    const sql = tables.map((table, i) => `SELECT ${i}, count(*) FROM ${table}`).join(' UNION ALL ') + ';';
+    const result = await runPsql(target, ['-A', '-t', '-F', '\t', '-c', sql], {
+        signal,
+        keepStdout: true
+    });
+    if (result.code !== 0)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .LoadError */ .Xb(`Counting the loaded rows failed: ${cleanPsqlError(result.stderr)}`);
+    const counts = {};
+    for (const line of result.stdout.split('\n')) {
+        const [index, count] = line.split('\t');
+        if (index === undefined || count === undefined)
+            continue;
+        counts[displayName(tables[Number(index)])] = Number(count);
+    }
+    return counts;
+}
+
+
+/***/ })
+
+};
