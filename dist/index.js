@@ -34589,7 +34589,7 @@ class ProgressTracker {
             task.phase ? capitalize(task.phase) : 'Waiting',
             percent !== undefined ? `${percent}%` : undefined,
             task.context ?? undefined,
-            (0,units/* formatDuration */.a3)(elapsedMs)
+            elapsedMs >= 1000 ? (0,units/* formatDuration */.a3)(elapsedMs) : undefined
         ];
         return parts.filter(Boolean).join(' · ');
     }

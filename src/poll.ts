@@ -102,7 +102,7 @@ export class ProgressTracker {
       task.phase ? capitalize(task.phase) : 'Waiting',
       percent !== undefined ? `${percent}%` : undefined,
       task.context ?? undefined,
-      formatDuration(elapsedMs)
+      elapsedMs >= 1000 ? formatDuration(elapsedMs) : undefined
     ]
     return parts.filter(Boolean).join(' · ')
   }
