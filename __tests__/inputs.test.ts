@@ -12,6 +12,7 @@ function source(inputs: Partial<Record<InputName, string>>, env: Record<string, 
 }
 
 const minimal = { 'api-key': 'fab_key_123', workspace: 'acme', database: 'shop', format: 'csv' }
+const loading = { ...minimal, format: '', load: 'postgres' }
 
 async function problems(
   inputs: Partial<Record<InputName, string>>,
@@ -167,8 +168,7 @@ describe('readSettings', () => {
   it('takes the password out of postgres-url and masks it', async () => {
     const settings = await readSettings(
       source({
-        ...minimal,
-        load: 'postgres',
+        ...loading,
         'postgres-url': 'postgresql://app:s%40cret99@localhost:5432/app?sslmode=disable'
       })
     )
@@ -178,9 +178,7 @@ describe('readSettings', () => {
   })
 
   it('masks PGPASSWORD from the environment', async () => {
-    const settings = await readSettings(
-      source({ ...minimal, load: 'postgres' }, { PGPASSWORD: 'pg-env-secret' })
-    )
+    const settings = await readSettings(source({ ...loading }, { PGPASSWORD: 'pg-env-secret' }))
     expect(settings.secrets).toContain('pg-env-secret')
   })
 
@@ -189,14 +187,12 @@ describe('readSettings', () => {
     fs.writeFileSync(path.join(dir, '01-types.sql'), '')
     fs.writeFileSync(path.join(dir, '02-tables.sql'), '')
     const rel = path.basename(dir)
-    const settings = await readSettings(
-      source({ ...minimal, load: 'postgres', schema: `${rel}/*.sql\n` })
-    )
+    const settings = await readSettings(source({ ...loading, schema: `${rel}/*.sql\n` }))
     expect(settings.schemaFiles).toEqual([
       path.join(dir, '01-types.sql'),
       path.join(dir, '02-tables.sql')
     ])
-    expect(await problems({ ...minimal, load: 'postgres', schema: `${rel}/missing.sql` })).toEqual([
+    expect(await problems({ ...loading, schema: `${rel}/missing.sql` })).toEqual([
       { input: 'schema', message: expect.stringContaining('matches no file') }
     ])
   })
@@ -219,4 +215,15 @@ describe('parsePostgresUrl', () => {
   it('refuses other schemes', () => {
     expect(parsePostgresUrl('mysql://u@h/db')).toContain('postgresql://')
   })
+})
+
+describe('load: postgres with a format that has no load.sql', () => {
+  it.each(['csv', 'jsonl', 'sqlite', 'mysql'])(
+    'refuses %s before generating anything',
+    async format => {
+      expect(await problems({ ...loading, format })).toEqual([
+        { input: 'format', message: expect.stringContaining('postgres-optimized') }
+      ])
+    }
+  )
 })

@@ -100,8 +100,12 @@ function runPsql(target, args, options) {
             if (stderr.length > 1_000_000)
                 stderr = stderr.slice(-500_000);
         });
+        // SIGINT makes psql send the server a cancel request, so the statement stops at once; a psql
+        // that does not exit soon after is terminated.
+        let terminate;
         const onAbort = () => {
-            child.kill('SIGTERM');
+            child.kill('SIGINT');
+            terminate = setTimeout(() => child.kill('SIGTERM'), 1500);
         };
         options.signal.addEventListener('abort', onAbort, { once: true });
         child.on('error', error => {
@@ -109,6 +113,7 @@ function runPsql(target, args, options) {
             reject(new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .LoadError */ .Xb(`Could not start psql: ${error.message}`));
         });
         child.on('close', code => {
+            clearTimeout(terminate);
             options.signal.removeEventListener('abort', onAbort);
             if (options.signal.aborted)
                 reject(new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .CancelledError */ .cc('Cancelled while psql was running; psql was stopped.'));

@@ -13,6 +13,20 @@ export const DEFAULT_API_URL = 'https://fabricate.tonic.ai/api/v1'
 /** The format `load: postgres` uses when none is given: psql \copy of CSV files, the fastest. */
 export const DEFAULT_LOAD_FORMAT = 'postgres-optimized'
 
+/** Formats known to produce data files but no PostgreSQL load.sql. */
+const FORMATS_WITHOUT_LOAD_FILE = [
+  'csv',
+  'jsonl',
+  'json_array',
+  'json',
+  'sqlite',
+  'mysql',
+  'xml',
+  'parquet',
+  'mssql',
+  'oracle'
+]
+
 /** The inputs of action.yml, and the command line's flags, by name. */
 export const INPUT_NAMES = [
   'api-key',
@@ -153,6 +167,13 @@ export async function readSettings(source: InputSource): Promise<Settings> {
         'give a `format` (for example `postgres-optimized`, `sql`, `csv`, `jsonl`, `sqlite`) or a `connection`.'
       )
     }
+  }
+
+  if (load === 'postgres' && format && FORMATS_WITHOUT_LOAD_FILE.includes(format.toLowerCase())) {
+    problem(
+      'format',
+      `'${format}' produces no PostgreSQL load.sql, so \`load: postgres\` has nothing to run. Use ${DEFAULT_LOAD_FORMAT} (the default with \`load\`), postgres or sql.`
+    )
   }
 
   const entity = get('entity') || undefined

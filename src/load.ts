@@ -90,8 +90,12 @@ export function runPsql(
       stderr += chunk.toString('utf8')
       if (stderr.length > 1_000_000) stderr = stderr.slice(-500_000)
     })
+    // SIGINT makes psql send the server a cancel request, so the statement stops at once; a psql
+    // that does not exit soon after is terminated.
+    let terminate: NodeJS.Timeout | undefined
     const onAbort = (): void => {
-      child.kill('SIGTERM')
+      child.kill('SIGINT')
+      terminate = setTimeout(() => child.kill('SIGTERM'), 1500)
     }
     options.signal.addEventListener('abort', onAbort, { once: true })
     child.on('error', error => {
@@ -99,6 +103,7 @@ export function runPsql(
       reject(new LoadError(`Could not start psql: ${error.message}`))
     })
     child.on('close', code => {
+      clearTimeout(terminate)
       options.signal.removeEventListener('abort', onAbort)
       if (options.signal.aborted)
         reject(new CancelledError('Cancelled while psql was running; psql was stopped.'))

@@ -111,10 +111,20 @@ function sameValue(type: string, expected: unknown, actual: string | null): bool
       )
     case 'jsonb':
       return (
-        JSON.stringify(JSON.parse(actual)) ===
-        JSON.stringify(typeof expected === 'string' ? JSON.parse(expected) : expected)
+        canonical(JSON.parse(actual)) ===
+        canonical(typeof expected === 'string' ? JSON.parse(expected) : expected)
       )
     default:
       return actual === String(expected)
   }
+}
+
+/** JSON text with object keys sorted: jsonb does not keep the order they were written in. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`
+  }
+  return JSON.stringify(value)
 }

@@ -30843,6 +30843,19 @@ var units = __nccwpck_require__(1996);
 const DEFAULT_API_URL = 'https://fabricate.tonic.ai/api/v1';
 /** The format `load: postgres` uses when none is given: psql \copy of CSV files, the fastest. */
 const DEFAULT_LOAD_FORMAT = 'postgres-optimized';
+/** Formats known to produce data files but no PostgreSQL load.sql. */
+const FORMATS_WITHOUT_LOAD_FILE = [
+    'csv',
+    'jsonl',
+    'json_array',
+    'json',
+    'sqlite',
+    'mysql',
+    'xml',
+    'parquet',
+    'mssql',
+    'oracle'
+];
 /** The inputs of action.yml, and the command line's flags, by name. */
 const INPUT_NAMES = [
     'api-key',
@@ -30921,6 +30934,9 @@ async function readSettings(source) {
         else {
             problem('format', 'give a `format` (for example `postgres-optimized`, `sql`, `csv`, `jsonl`, `sqlite`) or a `connection`.');
         }
+    }
+    if (load === 'postgres' && format && FORMATS_WITHOUT_LOAD_FILE.includes(format.toLowerCase())) {
+        problem('format', `'${format}' produces no PostgreSQL load.sql, so \`load: postgres\` has nothing to run. Use ${DEFAULT_LOAD_FORMAT} (the default with \`load\`), postgres or sql.`);
     }
     const entity = get('entity') || undefined;
     const overridesText = source.get('overrides').trim();
