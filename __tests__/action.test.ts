@@ -5,8 +5,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import fs from 'node:fs'
 import path from 'node:path'
 import { startEmulator, type Emulator } from '../emulator/server.js'
-import { makeTempDir, nodeBinaries, runAction, runPost } from './support/runner.js'
-import { emulatorInputs, expectNoSecrets, signaturesOf } from './support/scenario.js'
+import { makeTempDir, nodeBinaries, runPost } from './support/runner.js'
+import { emulatorInputs, expectNoSecrets, runChecked, signaturesOf } from './support/scenario.js'
 
 let emulator: Emulator
 beforeAll(async () => {
@@ -29,7 +29,7 @@ function listFiles(dir: string): string[] {
 
 describe.each(nodeBinaries())('on $name', ({ node }) => {
   it('generates, downloads and unpacks a whole database', async () => {
-    const run = await runAction({
+    const run = await runChecked(emulator, {
       node,
       inputs: emulatorInputs(emulator, { format: 'postgres-optimized' })
     })
@@ -74,7 +74,7 @@ describe.each(nodeBinaries())('on $name', ({ node }) => {
   })
 
   it('saves a single table as one file named for it', async () => {
-    const run = await runAction({
+    const run = await runChecked(emulator, {
       node,
       inputs: emulatorInputs(emulator, { format: 'csv', entity: 'customers' })
     })
@@ -89,7 +89,10 @@ describe.each(nodeBinaries())('on $name', ({ node }) => {
 
   it('tells a zip from other bytes when the task gives no content type', async () => {
     emulator.nextTask({ omitContentType: true, urlField: 'download_url' })
-    const sqlite = await runAction({ node, inputs: emulatorInputs(emulator, { format: 'sqlite' }) })
+    const sqlite = await runChecked(emulator, {
+      node,
+      inputs: emulatorInputs(emulator, { format: 'sqlite' })
+    })
     expect(sqlite.exitCode).toBe(0)
     expect(sqlite.outputs.file).toBe(path.join(sqlite.outputs.path, 'shop.sqlite'))
     expect(fs.readFileSync(sqlite.outputs.file).subarray(0, 16).toString('latin1')).toBe(
@@ -97,7 +100,10 @@ describe.each(nodeBinaries())('on $name', ({ node }) => {
     )
 
     emulator.nextTask({ omitContentType: true, layout: 'nested' })
-    const zip = await runAction({ node, inputs: emulatorInputs(emulator, { format: 'postgres' }) })
+    const zip = await runChecked(emulator, {
+      node,
+      inputs: emulatorInputs(emulator, { format: 'postgres' })
+    })
     expect(zip.exitCode).toBe(0)
     expect(zip.outputs['load-file']).toBe(path.join(zip.outputs.path, 'shop', 'load.sql'))
   })
@@ -105,7 +111,7 @@ describe.each(nodeBinaries())('on $name', ({ node }) => {
 
 describe('the action', () => {
   it('puts the result in the folder named by `path`, relative to the workspace', async () => {
-    const run = await runAction({
+    const run = await runChecked(emulator, {
       inputs: emulatorInputs(emulator, { format: 'jsonl', path: 'seed/data' })
     })
     expect(run.exitCode).toBe(0)
@@ -120,7 +126,7 @@ describe('the action', () => {
 
   it('finds load.sql inside a folder of the archive', async () => {
     emulator.nextTask({ layout: 'with-dirs' })
-    const run = await runAction({
+    const run = await runChecked(emulator, {
       inputs: emulatorInputs(emulator, { format: 'postgres-optimized' })
     })
     expect(run.exitCode).toBe(0)
@@ -129,7 +135,7 @@ describe('the action', () => {
   })
 
   it('passes overrides written as YAML and downloads nothing for a connection', async () => {
-    const run = await runAction({
+    const run = await runChecked(emulator, {
       inputs: emulatorInputs(emulator, {
         connection: 'staging-db',
         overrides: 'entities:\n  customers:\n    record_count: 7\n'
@@ -147,7 +153,7 @@ describe('the action', () => {
 
   it('masks the password of a connection object', async () => {
     const password = 'conn-pass-8f3a'
-    const run = await runAction({
+    const run = await runChecked(emulator, {
       inputs: emulatorInputs(emulator, {
         connection: `host: db.internal\ndatabase_name: app\nusername: seed\npassword: ${password}`
       }),
@@ -160,7 +166,7 @@ describe('the action', () => {
 
   it('logs a slow task’s progress at a calm rate, reading percent or fraction alike', async () => {
     emulator.nextTask({ durationMs: 4000, progressScale: 100 })
-    const run = await runAction({ inputs: emulatorInputs(emulator, { format: 'csv' }) })
+    const run = await runChecked(emulator, { inputs: emulatorInputs(emulator, { format: 'csv' }) })
     expect(run.exitCode).toBe(0)
     const reads = emulator.requests.filter(
       r => r.method === 'GET' && r.path.startsWith('/api/v1/generate_tasks/')
@@ -178,7 +184,7 @@ describe('the action', () => {
   })
 
   it('takes the key and URL from FABRICATE_API_KEY and FABRICATE_API_URL', async () => {
-    const run = await runAction({
+    const run = await runChecked(emulator, {
       inputs: { workspace: 'acme', database: 'shop', format: 'csv' },
       env: { FABRICATE_API_KEY: emulator.apiKey, FABRICATE_API_URL: emulator.apiUrl }
     })
@@ -188,7 +194,7 @@ describe('the action', () => {
 
   it('post step removes what a killed main step left behind, and never fails', async () => {
     emulator.nextTask({ durationMs: 60_000 })
-    const main = await runAction({
+    const main = await runChecked(emulator, {
       inputs: emulatorInputs(emulator, { format: 'csv' }),
       cancel: {
         when: line => line.includes('Task ') && line.includes('started'),
@@ -236,7 +242,7 @@ describe('bad input', () => {
     ['an api-url that is no URL', { format: 'csv', 'api-url': 'fabricate' }, "'api-url'"]
   ]
   it.each(cases)('fails on %s before any request', async (_, inputs, message) => {
-    const run = await runAction({ inputs: { ...emulatorInputs(emulator), ...inputs } })
+    const run = await runChecked(emulator, { inputs: { ...emulatorInputs(emulator), ...inputs } })
     expect(run.exitCode).toBe(1)
     expect(run.errors.map(e => e.message).join('\n')).toContain(message)
     expect(emulator.requests).toEqual([])
@@ -247,7 +253,7 @@ describe('bad input', () => {
     const workspace = makeTempDir('workspace-')
     fs.mkdirSync(path.join(workspace, 'data'))
     fs.writeFileSync(path.join(workspace, 'data', 'mine.sql'), 'keep me')
-    const run = await runAction({
+    const run = await runChecked(emulator, {
       workspace,
       inputs: emulatorInputs(emulator, { format: 'csv', path: 'data' })
     })
@@ -260,7 +266,7 @@ describe('bad input', () => {
 
 describe('server errors', () => {
   it('a wrong key fails at once with the status, the server’s words and a hint', async () => {
-    const run = await runAction({
+    const run = await runChecked(emulator, {
       inputs: emulatorInputs(emulator, { format: 'csv', 'api-key': 'fab_wrong_key_000' })
     })
     expect(run.exitCode).toBe(1)
@@ -272,7 +278,7 @@ describe('server errors', () => {
   })
 
   it('an unknown database names the inputs to check', async () => {
-    const run = await runAction({
+    const run = await runChecked(emulator, {
       inputs: emulatorInputs(emulator, { format: 'csv', database: 'shopp' })
     })
     expect(run.exitCode).toBe(1)
@@ -281,14 +287,16 @@ describe('server errors', () => {
   })
 
   it('an unknown format is the server’s to refuse, in its own words', async () => {
-    const run = await runAction({ inputs: emulatorInputs(emulator, { format: 'excel' }) })
+    const run = await runChecked(emulator, {
+      inputs: emulatorInputs(emulator, { format: 'excel' })
+    })
     expect(run.exitCode).toBe(1)
     expect(run.errors[0].message).toMatch(/HTTP 422: Unsupported format: excel/)
   })
 
   it('a task that fails reports the task’s error', async () => {
     emulator.nextTask({ error: 'Entity orders: foreign key customer_id has no parent rows' })
-    const run = await runAction({ inputs: emulatorInputs(emulator, { format: 'csv' }) })
+    const run = await runChecked(emulator, { inputs: emulatorInputs(emulator, { format: 'csv' }) })
     expect(run.exitCode).toBe(1)
     const task = [...emulator.tasks.values()].at(-1)!
     expect(run.errors[0].message).toBe(

@@ -12,12 +12,13 @@ import {
   queryValue,
   type TestDatabase
 } from './support/postgres.js'
-import { makeTempDir, nodeBinaries, runAction } from './support/runner.js'
+import { makeTempDir, nodeBinaries } from './support/runner.js'
 import {
   emulatorInputs,
   expectLoadedAsGenerated,
   expectNoSecrets,
   schemaFor,
+  runChecked,
   signaturesOf
 } from './support/scenario.js'
 import { startTcpForwarder } from './support/tcp-proxy.js'
@@ -52,7 +53,7 @@ describe.each(nodeBinaries())('on $name', ({ node }) => {
     'loads %s value for value, hard text included',
     async format => {
       const db = await createDatabase(format)
-      const run = await runAction({
+      const run = await runChecked(emulator, {
         node,
         workspace: workspaceWithSchema(),
         inputs: emulatorInputs(emulator, {
@@ -80,7 +81,7 @@ describe('load: postgres', () => {
   it('defaults the format, runs psql where \\copy finds its files, and takes PG* variables', async () => {
     const db = await createDatabase('pgenv')
     emulator.nextTask({ layout: 'nested' })
-    const run = await runAction({
+    const run = await runChecked(emulator, {
       workspace: workspaceWithSchema(),
       inputs: emulatorInputs(emulator, { load: 'postgres', schema: 'db/*.sql' }),
       env: pgEnv(db.url)
@@ -95,7 +96,7 @@ describe('load: postgres', () => {
 
   it('loads overridden record counts and reports them', async () => {
     const db = await createDatabase('counts')
-    const run = await runAction({
+    const run = await runChecked(emulator, {
       workspace: workspaceWithSchema(),
       inputs: emulatorInputs(emulator, {
         load: 'postgres',
@@ -119,7 +120,7 @@ describe('load: postgres', () => {
         "INSERT INTO customers (id, email, full_name, is_active, loyalty_points, signup_date, created_at) VALUES (999, 'mine@example.com', 'Mine', true, 1, '2020-01-01', now());" +
         'ALTER TABLE order_items ADD CONSTRAINT small_quantities CHECK (quantity < 3);'
     )
-    const run = await runAction({
+    const run = await runChecked(emulator, {
       inputs: emulatorInputs(emulator, {
         format: 'postgres',
         load: 'postgres',
@@ -139,7 +140,7 @@ describe('load: postgres', () => {
 
   it('rolls back the schema files with a failed load', async () => {
     const db = await createDatabase('schema-rollback')
-    const run = await runAction({
+    const run = await runChecked(emulator, {
       workspace: workspaceWithSchema(
         schemaFor().replace('CREATE TABLE "order_items"', 'CREATE TABLE "order_itemz"')
       ),
@@ -166,7 +167,7 @@ describe('load: postgres', () => {
     try {
       const url = new URL(db.url)
       url.port = String(late.port)
-      const run = await runAction({
+      const run = await runChecked(emulator, {
         workspace: workspaceWithSchema(),
         inputs: emulatorInputs(emulator, {
           load: 'postgres',
@@ -188,7 +189,7 @@ describe('load: postgres', () => {
       acceptAfterMs: 60_000
     })
     try {
-      const run = await runAction({
+      const run = await runChecked(emulator, {
         inputs: emulatorInputs(emulator, {
           load: 'postgres',
           'postgres-url': `postgresql://postgres@127.0.0.1:${closed.port}/postgres`,
@@ -209,7 +210,7 @@ describe('load: postgres', () => {
     const db = await createDatabase('wrongpw')
     const url = new URL(db.url)
     url.password = 'not-the-password-42'
-    const run = await runAction({
+    const run = await runChecked(emulator, {
       inputs: emulatorInputs(emulator, {
         load: 'postgres',
         'postgres-url': url.toString(),
@@ -225,7 +226,7 @@ describe('load: postgres', () => {
   it('fails on a database that does not exist without waiting', async () => {
     const url = new URL(process.env.FABRICATE_TEST_PG_URL!)
     url.pathname = '/no_such_database'
-    const run = await runAction({
+    const run = await runChecked(emulator, {
       inputs: emulatorInputs(emulator, { load: 'postgres', 'postgres-url': url.toString() })
     })
     expect(run.exitCode).toBe(1)
@@ -233,7 +234,7 @@ describe('load: postgres', () => {
   })
 
   it('fails before generating anything when psql is missing', async () => {
-    const run = await runAction({
+    const run = await runChecked(emulator, {
       inputs: emulatorInputs(emulator, { load: 'postgres' }),
       env: { PATH: makeTempDir('empty-path-') }
     })
@@ -244,7 +245,7 @@ describe('load: postgres', () => {
   })
 
   it('fails before generating anything for a format without load.sql', async () => {
-    const run = await runAction({
+    const run = await runChecked(emulator, {
       inputs: emulatorInputs(emulator, { load: 'postgres', format: 'csv' })
     })
     expect(run.exitCode).toBe(1)
@@ -254,7 +255,7 @@ describe('load: postgres', () => {
 
   it('says which formats produce a load.sql when a result has none', async () => {
     const db: TestDatabase = await createDatabase('noload')
-    const run = await runAction({
+    const run = await runChecked(emulator, {
       inputs: emulatorInputs(emulator, {
         load: 'postgres',
         format: 'sql',
@@ -269,7 +270,7 @@ describe('load: postgres', () => {
 
   it('stops psql when cancelled, commits nothing and exits well within 7.5 s', async () => {
     const db = await createDatabase('cancel')
-    const run = await runAction({
+    const run = await runChecked(emulator, {
       workspace: workspaceWithSchema(schemaFor() + 'SELECT pg_sleep(60);\n'),
       inputs: emulatorInputs(emulator, {
         load: 'postgres',

@@ -260,8 +260,12 @@ export class Emulator {
    */
   async #generate(task, request) {
     try {
-      const spec = resultSpec(task, request, this.#options.compressionLevel)
-      task.filePath = await this.#cache.resultFile(spec)
+      if (task.options.resultFile) {
+        task.filePath = task.options.resultFile
+      } else {
+        const spec = resultSpec(task, request, this.#options.compressionLevel)
+        task.filePath = await this.#cache.resultFile(spec)
+      }
     } catch (error) {
       task.failure = `Generation failed: ${error instanceof Error ? error.message : error}`
     }

@@ -18,6 +18,8 @@ import { LAYOUTS, resultInfo } from './formats.js'
  * @property {Layout} [layout] archive layout: flat (default), nested, with-dirs
  * @property {'data_url' | 'download_url'} [urlField] name of the download URL field
  * @property {boolean} [omitContentType] leave content_type out of the task object
+ * @property {string} [resultFile] serve this file as the result instead of generating one (a test's
+ *   hand-made archive: hostile names, a zip bomb); it is served with the format's content type
  *
  * @typedef {object} Push what a task with a `connection` "inserted"
  * @property {string} taskId
@@ -60,7 +62,8 @@ const BASE_TASK_OPTIONS = {
   progressScale: 1,
   layout: 'flat',
   urlField: 'data_url',
-  omitContentType: false
+  omitContentType: false,
+  resultFile: ''
 }
 
 // ---------------------------------------------------------------------------------------------

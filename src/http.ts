@@ -37,7 +37,7 @@ export class NetworkError extends Error {
   constructor(
     message: string,
     readonly code: string | undefined,
-    /** True when the request certainly never reached the server (the connection was refused). */
+    /** True when the request certainly never reached the server (no connection was made). */
     readonly notSent: boolean
   ) {
     super(message)
@@ -46,6 +46,8 @@ export class NetworkError extends Error {
 }
 
 const USER_AGENT = 'fabricate-action'
+/** Failures that happen before a request can reach the server: no connection was made. */
+const NOT_SENT_CODES = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']
 
 export class Http {
   constructor(private readonly debug: (message: string) => void) {}
@@ -141,5 +143,5 @@ function toNetworkError(error: unknown): Error {
       false
     )
   }
-  return new NetworkError(raw, code, code === 'ECONNREFUSED')
+  return new NetworkError(raw, code, NOT_SENT_CODES.includes(code ?? ''))
 }

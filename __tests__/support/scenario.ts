@@ -5,7 +5,7 @@ import { findDatabase, schemaSql } from '../../emulator/catalog.js'
 import { columns, rows } from '../../emulator/generate.js'
 import type { Emulator } from '../../emulator/server.js'
 import { queryNullable, quoteIdent } from './postgres.js'
-import type { ActionRun } from './runner.js'
+import { runAction, type ActionRun, type RunOptions } from './runner.js'
 
 export const shop = () => findDatabase('acme', 'shop')!
 
@@ -127,4 +127,27 @@ function canonical(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`
   }
   return JSON.stringify(value)
+}
+
+/**
+ * Runs the action with debug logging on, as a user diagnosing a failure would, and checks that no
+ * secret reaches anything the user can see: the API key, every signed URL and redirect token the
+ * emulator handed out, the test server's PostgreSQL password, and any extra ones named.
+ */
+export async function runChecked(
+  emulator: Emulator,
+  options: RunOptions,
+  extraSecrets: string[] = []
+): Promise<ActionRun> {
+  const run = await runAction({ ...options, env: { ACTIONS_STEP_DEBUG: 'true', ...options.env } })
+  const pgPassword = new URL(process.env.FABRICATE_TEST_PG_URL!).password
+  const given = options.inputs?.['api-key']
+  expectNoSecrets(run, [
+    emulator.apiKey,
+    pgPassword,
+    ...emulator.handedOutSecrets,
+    ...(given ? [given] : []),
+    ...extraSecrets
+  ])
+  return run
 }

@@ -31947,7 +31947,7 @@ class NetworkError extends Error {
     code;
     notSent;
     constructor(message, code, 
-    /** True when the request certainly never reached the server (the connection was refused). */
+    /** True when the request certainly never reached the server (no connection was made). */
     notSent) {
         super(message);
         this.code = code;
@@ -31956,6 +31956,8 @@ class NetworkError extends Error {
     }
 }
 const USER_AGENT = 'fabricate-action';
+/** Failures that happen before a request can reach the server: no connection was made. */
+const NOT_SENT_CODES = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'];
 class Http {
     debug;
     constructor(debug) {
@@ -32043,7 +32045,7 @@ function toNetworkError(error) {
     if (raw.startsWith('Request timeout')) {
         return new NetworkError('the connection went quiet (no data within the request time limit)', 'ETIMEDOUT', false);
     }
-    return new NetworkError(raw, code, code === 'ECONNREFUSED');
+    return new NetworkError(raw, code, NOT_SENT_CODES.includes(code ?? ''));
 }
 
 ;// CONCATENATED MODULE: ./src/backoff.ts
