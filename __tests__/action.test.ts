@@ -55,10 +55,16 @@ describe.each(nodeBinaries())('on $name', ({ node }) => {
 
     // The summary says what was generated, how long it took, how big it is, and the files.
     expect(run.summary).toContain('### ✅ Fabricate: acme / shop generated and downloaded')
-    expect(run.summary).toContain(`| Task | \`${task.id}\` |`)
-    expect(run.summary).toContain('| Format | `postgres-optimized` |')
-    expect(run.summary).toMatch(/\| Downloaded \| [\d.]+ KiB \|/)
-    expect(run.summary).toMatch(/\| Time \| .*generating .*downloading .*unpacking/)
+    const facts = run.summary.split('\n').slice(2, 5)
+    expect(facts[0]).toBe('| Workspace | Database | Format | Task | Downloaded | Unpacked | Time |')
+    expect(facts[2]).toMatch(
+      new RegExp(
+        `^\\| acme \\| shop \\| \`postgres-optimized\` \\| \`${task.id}\` \\| [\\d.]+ KiB \\| [\\d.]+ KiB \\| [\\d.]+m?s \\|$`
+      )
+    )
+    expect(run.summary).toMatch(
+      /\| Generating \| [\d.]+m?s \|\n\| Downloading \| [\d.]+m?s \|\n\| Unpacking \| [\d.]+m?s \|/
+    )
     expect(run.summary).toContain('- `load.sql` (load file)')
 
     // The log is grouped by phase; no temporary files remain; no secret shows.
@@ -302,7 +308,7 @@ describe('server errors', () => {
     expect(run.errors[0].message).toBe(
       `Fabricate task ${task.id} failed: Entity orders: foreign key customer_id has no parent rows`
     )
-    expect(run.summary).toContain('### ❌ Fabricate: acme / shop failed')
+    expect(run.summary).toContain('### ❌ Fabricate: acme / shop failed while generating')
     expect(run.outputs['task-id']).toBe(task.id)
   })
 })

@@ -70,7 +70,7 @@ describe.each(nodeBinaries())('on $name', ({ node }) => {
       expect(JSON.parse(run.outputs.tables)).toEqual(task.recordCounts)
       expect(run.summary).toContain('| `order_items` | 200 |')
       expect(run.summary).toMatch(/loaded 375 rows into PostgreSQL/)
-      expect(run.summary).toMatch(/\| PostgreSQL \| \d+/)
+      expect(run.summary).toMatch(/\| PostgreSQL \| Time \|/)
       expect(run.stdout).toContain('::group::Loading into PostgreSQL')
       expectNoSecrets(run, [password(), emulator.apiKey, ...signaturesOf(emulator)])
     }
@@ -135,6 +135,8 @@ describe('load: postgres', () => {
       ['999', 'mine@example.com']
     ])
     expect(await queryValue(db.url, 'SELECT count(*) FROM orders')).toBe('0')
+    expect(run.summary).toContain('failed while loading')
+    expect(run.summary).toContain('| Loading (failed) |')
     expect(run.summary).toContain('**What to try:**')
   })
 

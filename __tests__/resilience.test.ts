@@ -294,7 +294,7 @@ describe('cancellation', () => {
     expect(run.errors[0].message).toBe(
       `Cancelled while working on task ${task.id}. Partial files were removed.`
     )
-    expect(run.summary).toContain('⏹️')
+    expect(run.summary).toContain(`Cancelled while generating (task \`${task.id}\`)`)
   })
 
   it('stops a download at SIGINT and removes the partial file', async () => {

@@ -7,7 +7,7 @@ import * as core from '@actions/core'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import { adviceFor } from './advice.js'
-import { CancelledError, errorMessage } from './errors.js'
+import { ApiError, CancelledError, errorMessage } from './errors.js'
 import { INPUT_NAMES, readSettings } from './inputs.js'
 import { newReport } from './report.js'
 import type { Reporter } from './reporter.js'
@@ -84,8 +84,8 @@ export async function runAction(): Promise<number> {
     if (cancelled) {
       message = `Cancelled${report.taskId ? ` while working on task ${report.taskId}` : ''}. Partial files were removed.`
     }
-    report.error = message
-    report.advice = adviceFor(error)
+    report.error = error instanceof ApiError ? secrets.redact(error.problem) : message
+    report.advice = cancelled ? undefined : adviceFor(error)
     core.setFailed(message)
   }
   await writeSummary(secrets.redact((await import('./summary.js')).renderSummary(report)))

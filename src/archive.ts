@@ -9,9 +9,9 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import { randomBytes } from 'node:crypto'
 import yauzl, { type Entry, type ZipFile } from 'yauzl'
 import { CancelledError, ResultError } from './errors.js'
+import { isInside, makeStaging, moveIntoPlace } from './folders.js'
 import { formatBytes } from './units.js'
 
 export interface ZipEntry {
@@ -213,31 +213,4 @@ async function freeSpace(folder: string): Promise<number | undefined> {
   } catch {
     return undefined
   }
-}
-
-/** A new folder beside dest (same disk, so the final move is a rename). */
-export async function makeStaging(dest: string): Promise<string> {
-  await fs.promises.mkdir(path.dirname(dest), { recursive: true })
-  const staging = `${dest}.partial-${randomBytes(4).toString('hex')}`
-  await fs.promises.mkdir(staging)
-  return staging
-}
-
-/** Renames staging to dest; dest may exist only as an empty folder. */
-export async function moveIntoPlace(staging: string, dest: string): Promise<void> {
-  try {
-    await fs.promises.rmdir(dest)
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOTEMPTY' || code === 'EEXIST') {
-      throw new ResultError(`'${dest}' is no longer empty; the result was not moved into it.`)
-    }
-    if (code !== 'ENOENT') throw error
-  }
-  await fs.promises.rename(staging, dest)
-}
-
-export function isInside(folder: string, target: string): boolean {
-  const relative = path.relative(folder, target)
-  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative)
 }

@@ -27,6 +27,11 @@ export class ApiError extends Error {
     super(`${request} failed: HTTP ${status}: ${serverMessage}${hint ? `\n${hint}` : ''}`)
     this.name = 'ApiError'
   }
+
+  /** The failure without the hint, for where the hint is shown on its own. */
+  get problem(): string {
+    return `${this.request} failed: HTTP ${this.status}: ${this.serverMessage}`
+  }
 }
 
 /** Fabricate reported that the generation task itself failed. */

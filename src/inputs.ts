@@ -3,9 +3,9 @@
  * into one checked `Settings` object. Every problem is found here, before any request is sent,
  * and reported together, each naming its input and what would be right.
  */
-import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { InputError } from './errors.js'
+import { unusableResultFolder } from './folders.js'
 import { globFiles } from './glob.js'
 import { parseDuration, parseSize } from './units.js'
 
@@ -346,22 +346,6 @@ function parseConnection(
     ...(value.password !== undefined ? { password: String(value.password) } : {}),
     ...(value.tls !== undefined ? { tls: Boolean(value.tls) } : {})
   }
-}
-
-/** Why a folder cannot receive the result, or undefined when it can. */
-export function unusableResultFolder(folder: string): string | undefined {
-  let stat: fs.Stats
-  try {
-    stat = fs.statSync(folder)
-  } catch {
-    return undefined // does not exist yet: it will be created
-  }
-  if (!stat.isDirectory())
-    return `'${folder}' exists and is not a folder. Name a new or empty folder.`
-  if (fs.readdirSync(folder).length > 0) {
-    return `'${folder}' is not empty; the action never mixes a result into existing files. Name a new or empty folder, or remove it first.`
-  }
-  return undefined
 }
 
 /**

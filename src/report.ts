@@ -14,6 +14,8 @@ export interface RunReport {
   connection?: string
   taskId?: string
   phases: Phase[]
+  /** The phase in progress, while one is. */
+  current?: string
   downloadedBytes?: number
   unpackedBytes?: number
   path?: string

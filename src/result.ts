@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { makeStaging, moveIntoPlace } from './archive.js'
+import { makeStaging, moveIntoPlace } from './folders.js'
 
 const ZIP_TYPES = ['application/zip', 'application/x-zip-compressed', 'application/x-zip']
 const ZIP_MAGIC = [Buffer.from('PK\x03\x04', 'latin1'), Buffer.from('PK\x05\x06', 'latin1')]

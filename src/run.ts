@@ -10,7 +10,8 @@ import { Deadline } from './clock.js'
 import { download, removeQuietly } from './download.js'
 import { LoadError, ResultError } from './errors.js'
 import { Http } from './http.js'
-import { unusableResultFolder, type Settings } from './inputs.js'
+import { unusableResultFolder } from './folders.js'
+import type { Settings } from './inputs.js'
 import { waitForTask } from './poll.js'
 import type { Reporter } from './reporter.js'
 import type { RunReport } from './report.js'
@@ -41,6 +42,27 @@ export interface RunContext {
 }
 
 export const LOAD_FORMATS = ['postgres-optimized', 'postgres', 'sql']
+
+/**
+ * Runs one phase of the run in its own log group, records its duration in the report, and marks
+ * it as the phase in progress so that a failure or a cancel can say where it happened.
+ */
+async function phase<T>(
+  context: RunContext,
+  report: RunReport,
+  name: string,
+  title: string,
+  fn: (started: number) => Promise<T>
+): Promise<T> {
+  const started = Date.now()
+  report.current = name
+  const result = await context.reporter
+    .group(title, () => fn(started))
+    .finally(() => report.phases.push({ name, ms: Date.now() - started }))
+  // Left set on failure: the summary says in which phase it happened.
+  report.current = undefined
+  return result
+}
 
 export async function run(
   settings: Settings,
@@ -81,8 +103,7 @@ export async function run(
   })
 
   const what = `${settings.workspace} / ${settings.database}${settings.entity ? ` / ${settings.entity}` : ''}`
-  let started = Date.now()
-  const task = await reporter.group(`Generating ${what}`, async () => {
+  const task = await phase(context, report, 'Generating', `Generating ${what}`, async started => {
     reporter.info(
       `Requesting ${settings.format ? `format ${settings.format}` : `a push to connection ${describeConnection(settings)}`} from ${settings.apiUrl}`
     )
@@ -102,7 +123,6 @@ export async function run(
     )
     return waited.task
   })
-  report.phases.push({ name: 'Generating', ms: Date.now() - started })
 
   if (settings.connection) {
     report.connection = describeConnection(settings)
@@ -115,7 +135,6 @@ export async function run(
   const dataUrl = resultUrl(task)
   secrets.addUrl(dataUrl)
 
-  started = Date.now()
   const downloadDir = path.join(
     context.tempDir,
     `fabricate-download-${task.id.slice(0, 8)}-${process.pid}`
@@ -124,30 +143,34 @@ export async function run(
   await fs.promises.mkdir(downloadDir, { recursive: true })
   try {
     const archive = path.join(downloadDir, 'result')
-    const downloaded = await reporter.group('Downloading the result', async () => {
-      const result = await download({
-        http,
-        url: dataUrl,
-        dest: archive,
-        deadline,
-        signal,
-        requestTimeoutMs: context.requestTimeoutMs,
-        onRetry: warn,
-        refreshUrl: async () => {
-          const url = resultUrl(await client.getTask(task.id, request))
-          secrets.addUrl(url)
-          return url
-        }
-      })
-      reporter.info(
-        `Downloaded ${formatBytes(result.bytes)} in ${formatDuration(Date.now() - started)}.`
-      )
-      return result
-    })
+    const downloaded = await phase(
+      context,
+      report,
+      'Downloading',
+      'Downloading the result',
+      async started => {
+        const result = await download({
+          http,
+          url: dataUrl,
+          dest: archive,
+          deadline,
+          signal,
+          requestTimeoutMs: context.requestTimeoutMs,
+          onRetry: warn,
+          refreshUrl: async () => {
+            const url = resultUrl(await client.getTask(task.id, request))
+            secrets.addUrl(url)
+            return url
+          }
+        })
+        reporter.info(
+          `Downloaded ${formatBytes(result.bytes)} in ${formatDuration(Date.now() - started)}.`
+        )
+        return result
+      }
+    )
     report.downloadedBytes = downloaded.bytes
-    report.phases.push({ name: 'Downloading', ms: Date.now() - started })
 
-    started = Date.now()
     const dest =
       settings.path ??
       path.join(
@@ -156,7 +179,7 @@ export async function run(
       )
     const unusable = unusableResultFolder(dest)
     if (unusable) throw new ResultError(unusable)
-    await reporter.group('Unpacking', async () => {
+    await phase(context, report, 'Unpacking', 'Unpacking', async () => {
       const contentType = task.content_type ?? undefined
       if (isZipResult(contentType, await readFirstBytes(archive))) {
         const { extractZip } = await import('./archive.js')
@@ -188,7 +211,6 @@ export async function run(
       }
     })
     report.path = dest
-    report.phases.push({ name: 'Unpacking', ms: Date.now() - started })
   } finally {
     await removeQuietly(downloadDir)
   }
@@ -229,21 +251,24 @@ async function loadResult(
     env: context.env,
     psql
   }
-  let started = Date.now()
-  const ready = await reporter.group('Waiting for PostgreSQL', async () => {
-    const result = await waitForDatabase(target, settings.waitForDatabaseMs, signal, message =>
-      reporter.info(context.secrets.redact(message))
-    )
-    reporter.info(
-      `PostgreSQL ${result.serverVersion} accepted a connection after ${formatDuration(result.waitedMs)}.`
-    )
-    return result
-  })
+  const ready = await phase(
+    context,
+    report,
+    'Waiting for PostgreSQL',
+    'Waiting for PostgreSQL',
+    async () => {
+      const result = await waitForDatabase(target, settings.waitForDatabaseMs, signal, message =>
+        reporter.info(context.secrets.redact(message))
+      )
+      reporter.info(
+        `PostgreSQL ${result.serverVersion} accepted a connection after ${formatDuration(result.waitedMs)}.`
+      )
+      return result
+    }
+  )
   report.serverVersion = ready.serverVersion
-  report.phases.push({ name: 'Waiting for PostgreSQL', ms: Date.now() - started })
 
-  started = Date.now()
-  const loaded = await reporter.group('Loading into PostgreSQL', async () => {
+  const loaded = await phase(context, report, 'Loading', 'Loading into PostgreSQL', async () => {
     if (settings.schemaFiles.length > 0) {
       reporter.info(
         `Schema files: ${settings.schemaFiles.map(f => path.relative(process.cwd(), f) || f).join(', ')}`
@@ -259,7 +284,6 @@ async function loadResult(
     return result
   })
   report.tables = loaded.tables
-  report.phases.push({ name: 'Loading', ms: Date.now() - started })
   reporter.setOutput('tables', JSON.stringify(loaded.tables))
 }
 

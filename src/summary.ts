@@ -1,7 +1,8 @@
 /**
- * The job summary: a Markdown page a person reads after the run. A header with the outcome, what
- * was generated, the time per phase, sizes in human units, the tables loaded and their row counts,
- * and, on failure, what went wrong and what to try. GitHub allows 1 MiB per step: long lists are cut.
+ * The job summary: a Markdown page a person reads after the run. A header with the outcome, the
+ * facts of the run in one row, the time of each phase, the tables loaded and their row counts, the
+ * files, and on failure what went wrong, where, and what to try. GitHub allows 1 MiB per step:
+ * long lists are cut.
  */
 import type { RunReport } from './report.js'
 import { formatBytes, formatDuration } from './units.js'
@@ -11,68 +12,70 @@ const MAX_TABLES_LISTED = 500
 export const SUMMARY_LIMIT = 1024 * 1024
 
 export function renderSummary(report: RunReport): string {
-  const lines: string[] = []
-  const target = `${report.workspace} / ${report.database}${report.entity ? ` / ${report.entity}` : ''}`
-  const icon = report.outcome === 'success' ? '✅' : report.outcome === 'cancelled' ? '⏹️' : '❌'
-  const verdict =
-    report.outcome === 'success'
-      ? report.tables
-        ? `loaded ${sumRows(report.tables).toLocaleString('en-US')} rows into PostgreSQL`
-        : report.connection
-          ? `pushed to connection ${report.connection}`
-          : 'generated and downloaded'
-      : report.outcome === 'cancelled'
-        ? 'cancelled'
-        : 'failed'
-  lines.push(`### ${icon} Fabricate: ${escape(target)} ${verdict}`, '')
+  const lines: string[] = [headline(report), '']
 
-  if (report.outcome !== 'success' && report.error) {
-    lines.push('**What went wrong**', '', '```text', report.error.replace(/```/g, "'''"), '```', '')
+  if (report.outcome === 'cancelled') {
+    lines.push(
+      `Cancelled${report.current ? ` while ${report.current.toLowerCase()}` : ''}${report.taskId ? ` (task \`${report.taskId}\`)` : ''}. Partial files were removed.`,
+      ''
+    )
+  } else if (report.outcome === 'failure' && report.error) {
+    lines.push('```text', report.error.replace(/```/g, "'''"), '```', '')
     if (report.advice) lines.push(`**What to try:** ${report.advice}`, '')
   }
 
-  const facts: [string, string][] = [
-    ['Workspace', report.workspace],
-    ['Database', report.database]
-  ]
-  if (report.entity) facts.push(['Entity', report.entity])
-  if (report.format) facts.push(['Format', `\`${report.format}\``])
-  if (report.connection) facts.push(['Connection', report.connection])
-  if (report.taskId) facts.push(['Task', `\`${report.taskId}\``])
+  const facts: [string, string][] = []
+  if (report.workspace) facts.push(['Workspace', text(report.workspace)])
+  if (report.database) facts.push(['Database', text(report.database)])
+  if (report.entity) facts.push(['Table', text(report.entity)])
+  if (report.format) facts.push(['Format', code(report.format)])
+  if (report.connection) facts.push(['Connection', text(report.connection)])
+  if (report.taskId) facts.push(['Task', code(report.taskId)])
   if (report.downloadedBytes !== undefined)
     facts.push(['Downloaded', formatBytes(report.downloadedBytes)])
   if (report.unpackedBytes !== undefined)
     facts.push(['Unpacked', formatBytes(report.unpackedBytes)])
-  if (report.path) facts.push(['Folder', `\`${report.path}\``])
-  if (report.serverVersion) facts.push(['PostgreSQL', report.serverVersion])
-  const total = report.phases.reduce((sum, phase) => sum + phase.ms, 0)
-  if (report.phases.length > 0) {
-    facts.push([
-      'Time',
-      `${formatDuration(total)} (${report.phases.map(p => `${p.name.toLowerCase()} ${formatDuration(p.ms)}`).join(', ')})`
-    ])
+  if (report.serverVersion) facts.push(['PostgreSQL', text(report.serverVersion.split(' ')[0])])
+  if (report.phases.length > 0) facts.push(['Time', formatDuration(totalMs(report))])
+  if (facts.length > 0) {
+    lines.push(
+      `| ${facts.map(([name]) => name).join(' | ')} |`,
+      `|${facts.map(() => '---').join('|')}|`,
+      `| ${facts.map(([, value]) => value).join(' | ')} |`,
+      ''
+    )
   }
-  lines.push('| | |', '|---|---|', ...facts.map(([k, v]) => `| ${k} | ${escapeCell(v)} |`), '')
 
   if (report.tables && Object.keys(report.tables).length > 0) {
     const entries = Object.entries(report.tables)
     lines.push('| Table | Rows |', '|---|---:|')
     for (const [table, rows] of entries.slice(0, MAX_TABLES_LISTED)) {
-      lines.push(`| \`${escapeCell(table)}\` | ${rows.toLocaleString('en-US')} |`)
+      lines.push(`| ${code(table)} | ${count(rows)} |`)
     }
-    if (entries.length > MAX_TABLES_LISTED)
+    if (entries.length > MAX_TABLES_LISTED) {
       lines.push(`| … ${entries.length - MAX_TABLES_LISTED} more | |`)
-    lines.push(`| **Total** | **${sumRows(report.tables).toLocaleString('en-US')}** |`, '')
+    }
+    lines.push(`| **Total** | **${count(sumRows(report.tables))}** |`, '')
+  }
+
+  if (report.phases.length > 1) {
+    lines.push('| Phase | Time |', '|---|---:|')
+    for (const phase of report.phases) {
+      const failed = report.outcome !== 'success' && phase.name === report.current
+      lines.push(
+        `| ${phase.name}${failed ? (report.outcome === 'cancelled' ? ' (cancelled)' : ' (failed)') : ''} | ${formatDuration(phase.ms)} |`
+      )
+    }
+    lines.push('')
   }
 
   if (report.files && report.files.length > 0) {
     const shown = report.files.slice(0, MAX_FILES_LISTED)
+    const where = report.path ? ` in ${code(report.path)}` : ''
     lines.push(
-      `<details><summary>${report.files.length} file${report.files.length === 1 ? '' : 's'}</summary>`,
+      `<details><summary>${report.files.length} file${report.files.length === 1 ? '' : 's'}${where}</summary>`,
       '',
-      ...shown.map(
-        file => `- \`${escapeCell(file)}\`${file === report.loadFile ? ' (load file)' : ''}`
-      ),
+      ...shown.map(file => `- ${code(file)}${file === report.loadFile ? ' (load file)' : ''}`),
       ...(report.files.length > shown.length
         ? [`- … and ${report.files.length - shown.length} more`]
         : []),
@@ -81,21 +84,50 @@ export function renderSummary(report: RunReport): string {
       ''
     )
   }
-  const text = lines.join('\n')
-  if (Buffer.byteLength(text) <= SUMMARY_LIMIT) return text
-  return (
-    text.slice(0, SUMMARY_LIMIT / 2) + '\n\n… (summary cut to stay within GitHub’s 1 MiB limit)\n'
-  )
+  const markdown = lines.join('\n')
+  if (Buffer.byteLength(markdown) <= SUMMARY_LIMIT) return markdown
+  return `${markdown.slice(0, SUMMARY_LIMIT / 2)}\n\n… (summary cut to stay within GitHub’s 1 MiB limit)\n`
+}
+
+function headline(report: RunReport): string {
+  const target = [report.workspace, report.database, report.entity].filter(Boolean).join(' / ')
+  const subject = `Fabricate${target ? `: ${text(target)}` : ''}`
+  switch (report.outcome) {
+    case 'success':
+      if (report.tables)
+        return `### ✅ ${subject} loaded ${count(sumRows(report.tables))} rows into PostgreSQL`
+      if (report.connection)
+        return `### ✅ ${subject} pushed to connection ${text(report.connection)}`
+      return `### ✅ ${subject} generated and downloaded`
+    case 'cancelled':
+      return `### ⏹️ ${subject} cancelled`
+    default:
+      return `### ❌ ${subject} failed${report.current ? ` while ${report.current.toLowerCase().replace('postgresql', 'PostgreSQL')}` : ''}`
+  }
+}
+
+function totalMs(report: RunReport): number {
+  return report.phases.reduce((sum, phase) => sum + phase.ms, 0)
 }
 
 function sumRows(tables: Record<string, number>): number {
   return Object.values(tables).reduce((sum, n) => sum + n, 0)
 }
 
-function escape(text: string): string {
-  return text.replace(/[<>]/g, c => (c === '<' ? '&lt;' : '&gt;'))
+function count(n: number): string {
+  return n.toLocaleString('en-US')
 }
 
-function escapeCell(text: string): string {
-  return escape(text).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
+/** Text for a table cell: no HTML, no cell breaks, one line. */
+function text(value: string): string {
+  return value
+    .replace(/[<>&]/g, c => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!)
+    .replace(/\|/g, '\\|')
+    .replace(/\r?\n/g, ' ')
+}
+
+/** A code span for a table cell: entities are not decoded inside code, so only `|` is escaped. */
+function code(value: string): string {
+  const clean = value.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|')
+  return clean.includes('`') ? `\`\` ${clean} \`\`` : `\`${clean}\``
 }
