@@ -77,7 +77,9 @@ async function main() {
     'wait-for-database': '60s'
   }
   if (postgresUrl) {
-    fs.writeFileSync(path.join(workspace, 'schema.sql'), schemaSql(findDatabase('acme', 'shop')))
+    const shop = findDatabase('acme', 'shop')
+    if (!shop) throw new Error('the emulator has no acme/shop database')
+    fs.writeFileSync(path.join(workspace, 'schema.sql'), schemaSql(shop))
     Object.assign(inputs, { load: 'postgres', 'postgres-url': postgresUrl, schema: 'schema.sql' })
   }
 
