@@ -27,7 +27,7 @@ describe('renderSummary', () => {
       '| Workspace | Database | Format | Task | Downloaded | PostgreSQL | Time |'
     )
     expect(lines).toContain(
-      '| acme | shop | `postgres-optimized` | `task-1` | 3.0 MiB | 16.4 | 1m 7s |'
+      '| acme | shop | `postgres-optimized` | `task-1` | 3.0 MiB | 16.4 | 1m\u00a07s |'
     )
   })
 
@@ -35,8 +35,8 @@ describe('renderSummary', () => {
     const text = renderSummary(loaded)
     expect(text).toContain('| `orders` | 34,000 |')
     expect(text).toContain('| **Total** | **35,200** |')
-    expect(text).toContain('| Generating | 1m 5s |\n| Loading | 1.5s |')
-    expect(text).toContain('<summary>3 files in `/runner/temp/fabricate-shop-task1`</summary>')
+    expect(text).toContain('| Generating | 1m\u00a05s |\n| Loading | 1.5s |')
+    expect(text).toContain('<summary>3 files in <code>/runner/temp/fabricate-shop-task1</code></summary>')
     expect(text).toContain('- `load.sql` (load file)')
   })
 

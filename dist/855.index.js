@@ -45,7 +45,7 @@ function renderSummary(report) {
     if (report.serverVersion)
         facts.push(['PostgreSQL', text(report.serverVersion.split(' ')[0])]);
     if (report.phases.length > 0)
-        facts.push(['Time', (0,_units_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a3)(totalMs(report))]);
+        facts.push(['Time', duration(totalMs(report))]);
     if (facts.length > 0) {
         lines.push(`| ${facts.map(([name]) => name).join(' | ')} |`, `|${facts.map(() => '---').join('|')}|`, `| ${facts.map(([, value]) => value).join(' | ')} |`, '');
     }
@@ -64,13 +64,14 @@ function renderSummary(report) {
         lines.push('| Phase | Time |', '|---|---:|');
         for (const phase of report.phases) {
             const failed = report.outcome !== 'success' && phase.name === report.current;
-            lines.push(`| ${phase.name}${failed ? (report.outcome === 'cancelled' ? ' (cancelled)' : ' (failed)') : ''} | ${(0,_units_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a3)(phase.ms)} |`);
+            lines.push(`| ${phase.name}${failed ? (report.outcome === 'cancelled' ? ' (cancelled)' : ' (failed)') : ''} | ${duration(phase.ms)} |`);
         }
         lines.push('');
     }
     if (report.files && report.files.length > 0) {
         const shown = report.files.slice(0, MAX_FILES_LISTED);
-        const where = report.path ? ` in ${code(report.path)}` : '';
+        // Markdown is not rendered inside <summary>: HTML there.
+        const where = report.path ? ` in <code>${text(report.path)}</code>` : '';
         lines.push(`<details><summary>${report.files.length} file${report.files.length === 1 ? '' : 's'}${where}</summary>`, '', ...shown.map(file => `- ${code(file)}${file === report.loadFile ? ' (load file)' : ''}`), ...(report.files.length > shown.length
             ? [`- … and ${report.files.length - shown.length} more`]
             : []), '', '</details>', '');
@@ -95,6 +96,10 @@ function headline(report) {
         default:
             return `### ❌ ${subject} failed${report.current ? ` while ${report.current.toLowerCase().replace('postgresql', 'PostgreSQL')}` : ''}`;
     }
+}
+/** A duration that does not wrap inside a table cell. */
+function duration(ms) {
+    return (0,_units_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a3)(ms).replace(/ /g, '\u00a0');
 }
 function totalMs(report) {
     return report.phases.reduce((sum, phase) => sum + phase.ms, 0);

@@ -83,8 +83,10 @@ export const SAMPLES = [
         { name: 'Generating', ms: 74_200 },
         { name: 'Downloading', ms: 3_400 },
         { name: 'Unpacking', ms: 900 },
-        { name: 'Waiting for PostgreSQL', ms: 1_200 }
+        { name: 'Waiting for PostgreSQL', ms: 1_200 },
+        { name: 'Loading', ms: 310 }
       ],
+      current: 'Loading',
       downloadedBytes: 48_612_345,
       unpackedBytes: 231_456_789,
       path: '/home/runner/work/_temp/fabricate-shop-3f6c2a9e',
@@ -107,11 +109,10 @@ export const SAMPLES = [
       workspace: 'acme',
       database: 'shop',
       format: 'csv',
-      phases: [],
-      // An ApiError's message ends with its hint, and adviceFor() returns that hint as advice.
-      error:
-        "Starting the task failed: HTTP 404: Database 'shpo' not found in workspace 'acme'\n" +
-        "Check `workspace` ('acme') and `database` ('shpo'): they must match the names in Fabricate exactly.",
+      phases: [{ name: 'Generating', ms: 240 }],
+      current: 'Generating',
+      // The summary shows an ApiError without its hint, which is the advice.
+      error: "Starting the task failed: HTTP 404: Database 'shpo' not found in workspace 'acme'",
       advice:
         "Check `workspace` ('acme') and `database` ('shpo'): they must match the names in Fabricate exactly."
     }
@@ -125,10 +126,10 @@ export const SAMPLES = [
       database: 'shop',
       format: 'postgres-optimized',
       taskId: '3f6c2a9e-8d1b-4c7e-9f0a-5b2d7e4c1a93',
-      phases: [],
+      phases: [{ name: 'Generating', ms: 41_000 }],
+      current: 'Generating',
       error:
-        'Cancelled while working on task 3f6c2a9e-8d1b-4c7e-9f0a-5b2d7e4c1a93. Partial files were removed.',
-      advice: 'The run was cancelled; the task id above identifies the task in Fabricate.'
+        'Cancelled while working on task 3f6c2a9e-8d1b-4c7e-9f0a-5b2d7e4c1a93. Partial files were removed.'
     }
   }
 ]

@@ -36,7 +36,7 @@ export function renderSummary(report: RunReport): string {
   if (report.unpackedBytes !== undefined)
     facts.push(['Unpacked', formatBytes(report.unpackedBytes)])
   if (report.serverVersion) facts.push(['PostgreSQL', text(report.serverVersion.split(' ')[0])])
-  if (report.phases.length > 0) facts.push(['Time', formatDuration(totalMs(report))])
+  if (report.phases.length > 0) facts.push(['Time', duration(totalMs(report))])
   if (facts.length > 0) {
     lines.push(
       `| ${facts.map(([name]) => name).join(' | ')} |`,
@@ -63,7 +63,7 @@ export function renderSummary(report: RunReport): string {
     for (const phase of report.phases) {
       const failed = report.outcome !== 'success' && phase.name === report.current
       lines.push(
-        `| ${phase.name}${failed ? (report.outcome === 'cancelled' ? ' (cancelled)' : ' (failed)') : ''} | ${formatDuration(phase.ms)} |`
+        `| ${phase.name}${failed ? (report.outcome === 'cancelled' ? ' (cancelled)' : ' (failed)') : ''} | ${duration(phase.ms)} |`
       )
     }
     lines.push('')
@@ -71,7 +71,8 @@ export function renderSummary(report: RunReport): string {
 
   if (report.files && report.files.length > 0) {
     const shown = report.files.slice(0, MAX_FILES_LISTED)
-    const where = report.path ? ` in ${code(report.path)}` : ''
+    // Markdown is not rendered inside <summary>: HTML there.
+    const where = report.path ? ` in <code>${text(report.path)}</code>` : ''
     lines.push(
       `<details><summary>${report.files.length} file${report.files.length === 1 ? '' : 's'}${where}</summary>`,
       '',
@@ -104,6 +105,11 @@ function headline(report: RunReport): string {
     default:
       return `### ❌ ${subject} failed${report.current ? ` while ${report.current.toLowerCase().replace('postgresql', 'PostgreSQL')}` : ''}`
   }
+}
+
+/** A duration that does not wrap inside a table cell. */
+function duration(ms: number): string {
+  return formatDuration(ms).replace(/ /g, '\u00a0')
 }
 
 function totalMs(report: RunReport): number {
