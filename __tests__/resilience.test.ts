@@ -309,3 +309,14 @@ describe('cancellation', () => {
     expect(fs.readdirSync(run.runnerTemp).filter(name => name.startsWith('fabricate-'))).toEqual([])
   })
 })
+
+describe('max-size', () => {
+  it('refuses a result larger than max-size before downloading it', async () => {
+    const run = await runChecked(emulator, { inputs: inputs({ 'max-size': '1KiB' }) })
+    expect(run.exitCode).toBe(1)
+    expect(run.errors[0].message).toMatch(
+      /The result is [\d.]+ KiB even compressed, more than `max-size` \(1\.0 KiB\); it was not downloaded/
+    )
+    expectNoLeftovers(run.runnerTemp)
+  })
+})

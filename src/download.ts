@@ -21,6 +21,8 @@ export interface DownloadOptions {
   deadline: Deadline
   signal: AbortSignal
   requestTimeoutMs: number
+  /** A larger result is refused before it is downloaded (`max-size`). */
+  maxBytes: number
   /** Reads the task again for a new signed URL (the old one expired). */
   refreshUrl: () => Promise<string>
   onRetry: (message: string) => void
@@ -117,6 +119,12 @@ async function fetchOnce(
 
   const expected =
     headers['content-length'] !== undefined ? Number(headers['content-length']) : undefined
+  if (expected !== undefined && expected > options.maxBytes) {
+    body.destroy()
+    throw new ResultError(
+      `The result is ${formatBytes(expected)} even compressed, more than \`max-size\` (${formatBytes(options.maxBytes)}); it was not downloaded. Raise \`max-size\` if this is expected.`
+    )
+  }
   let received = 0
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {

@@ -156,6 +156,7 @@ export async function run(
           deadline,
           signal,
           requestTimeoutMs: context.requestTimeoutMs,
+          maxBytes: settings.maxSizeBytes,
           onRetry: warn,
           refreshUrl: async () => {
             const url = resultUrl(await client.getTask(task.id, request))

@@ -30733,6 +30733,10 @@ async function fetchOnce(http, url, partial, options) {
         throw new errors/* ResultError */.MG(`Downloading the result failed: ${failure}`);
     }
     const expected = headers['content-length'] !== undefined ? Number(headers['content-length']) : undefined;
+    if (expected !== undefined && expected > options.maxBytes) {
+        body.destroy();
+        throw new errors/* ResultError */.MG(`The result is ${(0,units/* formatBytes */.z3)(expected)} even compressed, more than \`max-size\` (${(0,units/* formatBytes */.z3)(options.maxBytes)}); it was not downloaded. Raise \`max-size\` if this is expected.`);
+    }
     let received = 0;
     const counter = new external_node_stream_.Transform({
         transform(chunk, _encoding, callback) {
@@ -31079,6 +31083,7 @@ async function run(settings, context, report) {
                 deadline,
                 signal,
                 requestTimeoutMs: context.requestTimeoutMs,
+                maxBytes: settings.maxSizeBytes,
                 onRetry: warn,
                 refreshUrl: async () => {
                     const url = resultUrl(await client.getTask(task.id, request));
