@@ -36,7 +36,9 @@ describe('renderSummary', () => {
     expect(text).toContain('| `orders` | 34,000 |')
     expect(text).toContain('| **Total** | **35,200** |')
     expect(text).toContain('| Generating | 1m\u00a05s |\n| Loading | 1.5s |')
-    expect(text).toContain('<summary>3 files in <code>/runner/temp/fabricate-shop-task1</code></summary>')
+    expect(text).toContain(
+      '<summary>3 files in <code>/runner/temp/fabricate-shop-task1</code></summary>'
+    )
     expect(text).toContain('- `load.sql` (load file)')
   })
 
