@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import {
   FIRST_POLL_MS,
+  SECOND_POLL_AT_MS,
   MAX_POLL_MS,
   MIN_POLL_MS,
   parseRetryAfter,
@@ -12,8 +13,9 @@ const low = (): number => 0
 const high = (): number => 0.999999
 
 describe('pollDelay', () => {
-  it('looks again about a second after the task starts', () => {
+  it('looks a quarter second after the task starts, then at one second', () => {
     expect(pollDelay(0, high)).toBe(FIRST_POLL_MS)
+    expect(pollDelay(260, high)).toBe(SECOND_POLL_AT_MS - 260)
   })
 
   it('stays at the floor for short waits', () => {

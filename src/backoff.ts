@@ -3,20 +3,24 @@
  * arithmetic (the random source is a parameter), so it is unit tested directly.
  */
 
-/** The first status read comes this soon, so a task that is already done is noticed at once. */
-export const FIRST_POLL_MS = 1000
-export const MIN_POLL_MS = 2500
+/** The first status read comes this soon, so a task that is done at once costs no waiting. */
+export const FIRST_POLL_MS = 250
+/** The second one at one second, as Tonic's own clients do. */
+export const SECOND_POLL_AT_MS = 1000
+export const MIN_POLL_MS = 3000
 export const MAX_POLL_MS = 20_000
 /** Each wait is about this share of the time waited so far: completion is noticed within ~10%. */
 export const POLL_GROWTH = 0.1
 
 /**
- * The wait before the next status read, given how long the task has been waited on. Grows with
- * the time already spent, so a 10 s task is polled every few seconds and a 30 min task every 20 s;
- * jitter (downward only, so the bound holds) keeps many CI jobs from polling in lockstep.
+ * The wait before the next status read, given how long the task has been waited on: a quick
+ * first look, another at one second, then waits that grow with the time already spent, so a 10 s
+ * task is read every 3 s and a 30 min task every 20 s. Jitter (downward only, so the bound
+ * holds) keeps many CI jobs from polling in lockstep.
  */
 export function pollDelay(elapsedMs: number, random: () => number = Math.random): number {
-  if (elapsedMs <= 0) return FIRST_POLL_MS
+  if (elapsedMs < FIRST_POLL_MS) return FIRST_POLL_MS - Math.max(0, elapsedMs)
+  if (elapsedMs < SECOND_POLL_AT_MS) return SECOND_POLL_AT_MS - elapsedMs
   const base = Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, elapsedMs * POLL_GROWTH))
   return Math.round(base * (0.85 + 0.15 * random()))
 }
