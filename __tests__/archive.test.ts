@@ -105,6 +105,69 @@ describe('extractZip', () => {
     expect(leftovers(dest)).toEqual([])
   })
 
+  it('stops an entry that holds fewer bytes than it declares, leaving nothing', async () => {
+    const { zip, dest } = scratch()
+    writeZip(zip, [
+      { name: 'ok.csv', data: 'a,b\n' },
+      { name: 'short.csv', data: 'x'.repeat(5000), deflate: true, declaredSize: 6000 }
+    ])
+    const error = (await extractZip(zip, options(dest)).catch((e: unknown) => e)) as Error
+    expect(error).toBeInstanceOf(ResultError)
+    expect(error.message).toBe(
+      "Extracting 'short.csv' failed: it holds 5000 bytes, not the 6000 it declares"
+    )
+    expect(leftovers(dest)).toEqual([])
+  })
+
+  it.each([
+    ['stored', false],
+    ['deflated', true]
+  ])('refuses a %s entry whose CRC-32 does not match, leaving nothing', async (_, deflate) => {
+    const { zip, dest } = scratch()
+    const data = 'id,name\n1,Zoë\n'.repeat(1000)
+    writeZip(zip, [{ name: 'damaged.csv', data, deflate, declaredCrc: 0x12345678 }])
+    const error = (await extractZip(zip, options(dest)).catch((e: unknown) => e)) as Error
+    expect(error).toBeInstanceOf(ResultError)
+    expect(error.message).toContain("'damaged.csv'")
+    expect(error.message).toContain('CRC-32 does not match')
+    expect(leftovers(dest)).toEqual([])
+  })
+
+  it('refuses, before writing anything, an entry compressed with a method it cannot read', async () => {
+    const { zip, dest } = scratch()
+    writeZip(zip, [
+      { name: 'a.csv', data: 'x' },
+      { name: 'b.csv', data: 'y', declaredMethod: 12 }
+    ])
+    await expect(extractZip(zip, options(dest))).rejects.toThrow(
+      "'b.csv' uses compression method 12"
+    )
+    expect(leftovers(dest)).toEqual([])
+  })
+
+  it('unpacks an entry larger than one read or inflate chunk, byte for byte', async () => {
+    const { zip, dest } = scratch()
+    // Incompressible enough to span several 1 MiB reads, and inflating to several 256 KiB chunks.
+    const data = Buffer.alloc(3 * 2 ** 20 + 12345)
+    let x = 1
+    for (let i = 0; i < data.length; i++) {
+      x = (x * 1103515245 + 12345) >>> 0
+      data[i] = i % 3 === 0 ? x >>> 24 : 65 + (i % 26)
+    }
+    writeZip(zip, [
+      { name: 'big.bin', data, deflate: true },
+      { name: 'empty.txt', data: '' },
+      { name: 'stored.bin', data: data.subarray(0, 2 ** 20 + 7) }
+    ])
+    const result = await extractZip(zip, options(dest))
+    expect(result.bytes).toBe(data.length + 2 ** 20 + 7)
+    expect(fs.readFileSync(path.join(dest, 'big.bin')).equals(data)).toBe(true)
+    expect(fs.readFileSync(path.join(dest, 'empty.txt')).length).toBe(0)
+    expect(
+      fs.readFileSync(path.join(dest, 'stored.bin')).equals(data.subarray(0, 2 ** 20 + 7))
+    ).toBe(true)
+  })
+
   it('refuses a file that is not a zip', async () => {
     const { zip, dest } = scratch()
     fs.writeFileSync(zip, 'not a zip at all')

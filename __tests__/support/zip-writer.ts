@@ -15,6 +15,10 @@ export interface RawEntry {
   deflate?: boolean
   /** Uncompressed size to declare instead of the true one (a lying archive). */
   declaredSize?: number
+  /** CRC-32 to declare instead of the true one (a damaged archive). */
+  declaredCrc?: number
+  /** Compression method to declare instead of 0 (stored) or 8 (deflated). */
+  declaredMethod?: number
 }
 
 export function buildZip(entries: RawEntry[]): Buffer {
@@ -25,9 +29,9 @@ export function buildZip(entries: RawEntry[]): Buffer {
     const name = Buffer.from(entry.name, 'utf8')
     const data = Buffer.isBuffer(entry.data) ? entry.data : Buffer.from(entry.data ?? '', 'utf8')
     const body = entry.deflate ? zlib.deflateRawSync(data) : data
-    const crc = zlib.crc32(data)
+    const crc = entry.declaredCrc ?? zlib.crc32(data)
     const size = entry.declaredSize ?? data.length
-    const method = entry.deflate ? 8 : 0
+    const method = entry.declaredMethod ?? (entry.deflate ? 8 : 0)
     const flags = 0x0800 // names are UTF-8
 
     const local = Buffer.alloc(30)
