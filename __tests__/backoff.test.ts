@@ -13,9 +13,11 @@ const low = (): number => 0
 const high = (): number => 0.999999
 
 describe('pollDelay', () => {
-  it('looks a quarter second after the task starts, then at one second', () => {
+  it('looks a tenth of a second after the task starts, then at one second', () => {
+    expect(FIRST_POLL_MS).toBe(100)
     expect(pollDelay(0, high)).toBe(FIRST_POLL_MS)
-    expect(pollDelay(260, high)).toBe(SECOND_POLL_AT_MS - 260)
+    expect(pollDelay(40, high)).toBe(60)
+    expect(pollDelay(110, high)).toBe(SECOND_POLL_AT_MS - 110)
   })
 
   it('stays at the floor for short waits', () => {

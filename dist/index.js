@@ -32606,7 +32606,7 @@ function toNetworkError(error) {
  * arithmetic (the random source is a parameter), so it is unit tested directly.
  */
 /** The first status read comes this soon, so a task that is done at once costs no waiting. */
-const FIRST_POLL_MS = 250;
+const FIRST_POLL_MS = 100;
 /** The second one at one second, as Tonic's own clients do. */
 const SECOND_POLL_AT_MS = 1000;
 const MIN_POLL_MS = 3000;

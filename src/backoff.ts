@@ -4,7 +4,7 @@
  */
 
 /** The first status read comes this soon, so a task that is done at once costs no waiting. */
-export const FIRST_POLL_MS = 250
+export const FIRST_POLL_MS = 100
 /** The second one at one second, as Tonic's own clients do. */
 export const SECOND_POLL_AT_MS = 1000
 export const MIN_POLL_MS = 3000
