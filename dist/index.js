@@ -32814,6 +32814,12 @@ var promises_ = __nccwpck_require__(6466);
 
 
 const MAX_ATTEMPTS = 5;
+/**
+ * How much of the body may wait for the disk. With the stream default (64 KiB, one socket read)
+ * every chunk waits for its write to finish before the next is read; with room for a few, the
+ * socket keeps flowing and the file stream writes what piled up in one writev.
+ */
+const WRITE_BUFFER = 2 ** 20;
 async function download(options) {
     const { http, dest, deadline, signal } = options;
     const partial = `${dest}.part`;
@@ -32886,6 +32892,7 @@ async function fetchOnce(http, url, partial, options) {
     }
     let received = 0;
     const counter = new external_node_stream_.Transform({
+        highWaterMark: WRITE_BUFFER,
         transform(chunk, _encoding, callback) {
             received += chunk.length;
             callback(null, chunk);
@@ -32898,7 +32905,7 @@ async function fetchOnce(http, url, partial, options) {
     };
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-        await (0,promises_.pipeline)(body, counter, external_node_fs_.createWriteStream(partial, { flags: 'w', mode: 0o600 }));
+        await (0,promises_.pipeline)(body, counter, external_node_fs_.createWriteStream(partial, { flags: 'w', mode: 0o600, highWaterMark: WRITE_BUFFER }));
     }
     catch (error) {
         if (error instanceof errors/* TimeoutError */.MU || error instanceof errors/* CancelledError */.cc)

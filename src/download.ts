@@ -36,6 +36,12 @@ export interface Downloaded {
 }
 
 const MAX_ATTEMPTS = 5
+/**
+ * How much of the body may wait for the disk. With the stream default (64 KiB, one socket read)
+ * every chunk waits for its write to finish before the next is read; with room for a few, the
+ * socket keeps flowing and the file stream writes what piled up in one writev.
+ */
+const WRITE_BUFFER = 2 ** 20
 
 export async function download(options: DownloadOptions): Promise<Downloaded> {
   const { http, dest, deadline, signal } = options
@@ -127,6 +133,7 @@ async function fetchOnce(
   }
   let received = 0
   const counter = new Transform({
+    highWaterMark: WRITE_BUFFER,
     transform(chunk: Buffer, _encoding, callback) {
       received += chunk.length
       callback(null, chunk)
@@ -142,7 +149,11 @@ async function fetchOnce(
   }
   signal.addEventListener('abort', onAbort, { once: true })
   try {
-    await pipeline(body, counter, fs.createWriteStream(partial, { flags: 'w', mode: 0o600 }))
+    await pipeline(
+      body,
+      counter,
+      fs.createWriteStream(partial, { flags: 'w', mode: 0o600, highWaterMark: WRITE_BUFFER })
+    )
   } catch (error) {
     if (error instanceof TimeoutError || error instanceof CancelledError) throw error
     if (signal.aborted) throw new CancelledError()
