@@ -44,10 +44,11 @@ export const modules = {
 const STORED = 0;
 const DEFLATED = 8;
 /**
- * Read and inflate in large pieces: with the stream defaults (16 KiB) unpacking spends most of its
- * time passing small chunks between the disk, zlib's thread pool and the event loop.
+ * Read and inflate in 256 KiB pieces: with the stream defaults (16 KiB) unpacking spends most of
+ * its time passing small chunks between the disk, zlib's thread pool and the event loop. Reads of
+ * 1 MiB are no faster and leave more memory waiting for the garbage collector.
  */
-const READ_CHUNK = 2 ** 20;
+const READ_CHUNK = 2 ** 18;
 const INFLATE_CHUNK = 2 ** 18;
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
