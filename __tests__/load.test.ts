@@ -22,6 +22,7 @@ import {
   signaturesOf
 } from './support/scenario.js'
 import { startTcpForwarder } from './support/tcp-proxy.js'
+import { writeZip } from './support/zip-writer.js'
 
 let emulator: Emulator
 beforeAll(async () => {
@@ -256,7 +257,34 @@ describe('load: postgres', () => {
   })
 
   it('says which formats produce a load.sql when a result has none', async () => {
-    const db: TestDatabase = await createDatabase('noload')
+    const db = await createDatabase('noload')
+    // An archive of data files only, served for a format that normally brings a load.sql.
+    const archive = writeZip(path.join(makeTempDir('noload-'), 'data-only.zip'), [
+      { name: 'customers.csv', data: 'id,email\n1,a@example.com\n' },
+      { name: 'orders.csv', data: 'id,customer_id\n1,1\n' }
+    ])
+    emulator.nextTask({ resultFile: archive })
+    const run = await runChecked(emulator, {
+      inputs: emulatorInputs(emulator, {
+        format: 'postgres',
+        load: 'postgres',
+        'postgres-url': db.url
+      })
+    })
+    expect(run.exitCode).toBe(1)
+    const message = run.errors[0].message
+    expect(message).toContain('The result has no load.sql')
+    expect(message).toContain('postgres-optimized, postgres, sql')
+    // The files are still there for the user to look at, and nothing reached the database.
+    expect(JSON.parse(run.outputs.files)).toEqual(['customers.csv', 'orders.csv'])
+    expect(
+      await queryValue(db.url, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+    ).toBe('0')
+  })
+
+  it('runs a single table in sql format as its own load file', async () => {
+    const db: TestDatabase = await createDatabase('single-sql')
+    await queryNullable(db.url, schemaFor())
     const run = await runChecked(emulator, {
       inputs: emulatorInputs(emulator, {
         load: 'postgres',
@@ -265,9 +293,10 @@ describe('load: postgres', () => {
         'postgres-url': db.url
       })
     })
-    // A single table in sql format is itself the load file: it runs, and fails for want of a table.
-    expect(run.exitCode).toBe(1)
-    expect(run.errors[0].message).toContain('relation "customers" does not exist')
+    expect(run.errors).toEqual([])
+    expect(run.outputs['load-file']).toBe(path.join(run.outputs.path, 'customers.sql'))
+    expect(JSON.parse(run.outputs.tables)).toEqual({ customers: 50 })
+    await expectLoadedAsGenerated(db.url, lastTask(), ['customers'])
   })
 
   it('stops psql when cancelled, commits nothing and exits well within 7.5 s', async () => {
