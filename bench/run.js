@@ -3,7 +3,7 @@
 // GitHub runner starts it) against the local Fabricate emulator and a throwaway PostgreSQL, and
 // prints one table. See bench/README.md for what each figure means.
 //
-//   node bench/run.js [--quick] [--only overhead,memory,polling,startup] [--runs 5]
+//   node bench/run.js [--quick] [--only overhead,memory,polling,startup] [--runs 7]
 //                     [--memory-runs 3] [--poll-runs 3] [--startup-runs 30] [--bundle FILE]
 import fs from 'node:fs'
 import os from 'node:os'
@@ -44,7 +44,7 @@ const { values: flags } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
-    runs: { type: 'string', default: '5' },
+    runs: { type: 'string', default: '7' },
     'memory-runs': { type: 'string', default: '3' },
     'poll-runs': { type: 'string', default: '3' },
     'startup-runs': { type: 'string', default: '30' },
@@ -54,7 +54,7 @@ const { values: flags } = parseArgs({
 })
 if (flags.help) {
   process.stdout.write(
-    'node bench/run.js [--quick] [--only overhead,memory,polling,startup] [--runs 5]\n' +
+    'node bench/run.js [--quick] [--only overhead,memory,polling,startup] [--runs 7]\n' +
       '                  [--memory-runs 3] [--poll-runs 3] [--startup-runs 30] [--bundle FILE]\n' +
       '--quick skips the polling figure (a 60 s task); --bundle measures another build of the\n' +
       'action (its index.js, chunks beside it) instead of dist/index.js. See bench/README.md.\n'

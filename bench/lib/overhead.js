@@ -58,10 +58,15 @@ export async function measureOverhead(context) {
   const PATH = `${pg.binDir}${path.delimiter}${process.env.PATH ?? ''}`
   let counter = 0
 
-  /** @param {string} database */
+  /**
+   * A new database with the tables, and a checkpoint, so that no run starts while the server is
+   * still writing out what the run before it left in its buffers.
+   * @param {string} database
+   */
   const freshDatabase = database => {
     pg.query(`DROP DATABASE IF EXISTS "${database}"; CREATE DATABASE "${database}";`)
     pg.query(context.schemaSql, database)
+    pg.query('CHECKPOINT')
   }
   /** @param {string} database */
   const rowsIn = database => {
