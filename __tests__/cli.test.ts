@@ -6,7 +6,9 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { startEmulator, type Emulator } from '../emulator/server.js'
+import { createDatabase } from './support/postgres.js'
 import { makeTempDir, REPO_ROOT } from './support/runner.js'
+import { expectLoadedAsGenerated, schemaFor } from './support/scenario.js'
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli', 'index.js')
 
@@ -72,6 +74,29 @@ describe('fabricate-action (command line)', () => {
     expect(run.stderr).not.toContain('\x1b[')
     expect(run.stderr + run.stdout).not.toContain('::')
     expect(run.stderr + run.stdout).not.toContain(emulator.apiKey)
+  })
+
+  it('loads into PostgreSQL as the action does, and shows no password', async () => {
+    const db = await createDatabase('cli')
+    const cwd = makeTempDir('cli-load-')
+    fs.mkdirSync(path.join(cwd, 'db'))
+    fs.writeFileSync(path.join(cwd, 'db', 'schema.sql'), schemaFor())
+    const args = ['--workspace', 'acme', '--database', 'shop', '--load', 'postgres']
+    const run = await cli(
+      [...args, '--postgres-url', db.url, '--schema', 'db/schema.sql'],
+      key(),
+      cwd
+    )
+    expect(run.stderr).not.toContain('error:')
+    expect(run.code).toBe(0)
+    const outputs = JSON.parse(run.stdout) as Record<string, string>
+    const task = [...emulator.tasks.values()].at(-1)!
+    expect(task.format).toBe('postgres-optimized')
+    expect(JSON.parse(outputs.tables)).toEqual(task.recordCounts)
+    expect(run.stderr).toContain('▸ Loading into PostgreSQL')
+    await expectLoadedAsGenerated(db.url, task)
+    const password = new URL(db.url).password
+    expect(run.stderr + run.stdout).not.toContain(password)
   })
 
   it('checks the flags as the action checks its inputs', async () => {
