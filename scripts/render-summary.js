@@ -6,8 +6,11 @@
 // For each sample it writes NAME.md (what the action writes to GITHUB_STEP_SUMMARY), NAME.html (that
 // Markdown converted for the subset renderSummary emits, in a GitHub-like page) and, when Chromium
 // is installed, NAME.png (a headless screenshot). index.html shows them all.
-// A developer tool, not part of CI. Chromium on Debian: `apt-get install chromium`, plus
-// `fonts-noto-color-emoji` for the emoji in the headings; CHROMIUM=/path/to/chrome picks another.
+// A developer tool, not part of CI. Chromium on Debian:
+//   apt-get install chromium fonts-liberation fonts-noto-color-emoji
+// (the emoji font for the headings, and a text font beside it: with the emoji font alone, Chromium
+// draws digits and spaces from it and the page comes out spread wide). CHROMIUM=/path/to/chrome
+// picks another browser.
 
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
@@ -107,7 +110,7 @@ export const SAMPLES = [
     report: {
       outcome: 'failure',
       workspace: 'acme',
-      database: 'shop',
+      database: 'shpo',
       format: 'csv',
       phases: [{ name: 'Generating', ms: 240 }],
       current: 'Generating',
