@@ -2,12 +2,16 @@
 // `npm run demo`: the action end to end with no Fabricate account. Starts the project's Fabricate
 // emulator, runs the bundled action (dist/index.js) the way the GitHub runner does, and shows what
 // it produced: the log, the outputs, the files and the job summary.
+// The log is shown as GitHub shows it: masked values as ***, groups as headings, debug lines only
+// with --debug.
 //   npm run demo                                  download and unpack
 //   npm run demo -- --postgres-url postgresql://… also create the tables and load them
+//   npm run demo -- --debug                       show the debug lines too (ACTIONS_STEP_DEBUG)
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import readline from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { schemaSql, findDatabase } from '../emulator/catalog.js'
 import { startEmulator } from '../emulator/server.js'
@@ -16,10 +20,52 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const args = process.argv.slice(2)
 const urlFlag = args.indexOf('--postgres-url')
 const postgresUrl = urlFlag >= 0 ? args[urlFlag + 1] : undefined
+const debug = args.includes('--debug')
 
 /** @param {string} title */
 function heading(title) {
   console.log(`\n\x1b[1m== ${title}\x1b[0m`)
+}
+
+/**
+ * What the GitHub log makes of the action's stdout: `::add-mask::` values are replaced by ***
+ * from then on, `::group::` starts a folded section, `::debug::` shows only with debug logging,
+ * annotations show with their level. Values are unescaped as the runner does (%25, %0D, %0A).
+ */
+class GitHubLog {
+  /** @type {string[]} */
+  masks = []
+
+  /** @param {string} text */
+  mask(text) {
+    return this.masks.reduce((result, value) => result.split(value).join('***'), text)
+  }
+
+  /** @param {string} line */
+  print(line) {
+    const command = /^::([a-z-]+)(?: [^:]*)?::(.*)$/.exec(line)
+    if (!command) return console.log(this.mask(line))
+    const value = command[2].replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%')
+    switch (command[1]) {
+      case 'add-mask':
+        this.masks.push(value)
+        this.masks.sort((a, b) => b.length - a.length)
+        return
+      case 'group':
+        return console.log(`\x1b[1m▸ ${this.mask(value)}\x1b[0m`)
+      case 'endgroup':
+        return
+      case 'debug':
+        if (debug) console.log(`\x1b[35m${this.mask(value)}\x1b[0m`)
+        return
+      case 'error':
+      case 'warning':
+      case 'notice':
+        return console.log(`${command[1].toUpperCase()}: ${this.mask(value)}`)
+      default:
+        return console.log(this.mask(line))
+    }
+  }
 }
 
 /**
@@ -95,19 +141,22 @@ async function main() {
     ...fileEnv
   }
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
+  if (debug) env.ACTIONS_STEP_DEBUG = 'true'
+  const log = new GitHubLog()
   const code = await new Promise(resolve => {
     const child = spawn(process.execPath, [path.join(root, 'dist', 'index.js')], {
       cwd: workspace,
       env,
-      stdio: 'inherit'
+      stdio: ['ignore', 'pipe', 'inherit']
     })
+    readline.createInterface({ input: child.stdout }).on('line', line => log.print(line))
     child.on('close', resolve)
   })
   await emulator.close()
 
   heading('Outputs')
   const outputs = parseOutputs(fs.readFileSync(fileEnv.GITHUB_OUTPUT, 'utf8'))
-  for (const [name, value] of Object.entries(outputs)) console.log(`${name}: ${value}`)
+  for (const [name, value] of Object.entries(outputs)) console.log(`${name}: ${log.mask(value)}`)
 
   if (outputs.path) {
     heading(`Files in ${outputs.path}`)
@@ -122,7 +171,7 @@ async function main() {
   }
 
   heading('Job summary (Markdown)')
-  console.log(fs.readFileSync(fileEnv.GITHUB_STEP_SUMMARY, 'utf8'))
+  console.log(log.mask(fs.readFileSync(fileEnv.GITHUB_STEP_SUMMARY, 'utf8')))
   console.log(`Everything is in ${work}`)
   process.exit(code === 0 ? 0 : 1)
 }
