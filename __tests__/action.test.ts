@@ -130,6 +130,31 @@ describe('the action', () => {
     ])
   })
 
+  it('logs every request at debug level: method, host and path, status and time, no secret', async () => {
+    const run = await runChecked(emulator, {
+      inputs: emulatorInputs(emulator, { format: 'csv' })
+    })
+    expect(run.exitCode).toBe(0)
+    const debug = run.commands.filter(c => c.command === 'debug').map(c => c.message)
+    const api = new URL(emulator.apiUrl)
+    const task = [...emulator.tasks.values()].at(-1)!
+    expect(debug[0]).toMatch(
+      new RegExp(`^POST ${api.host}${api.pathname}/generate_tasks → 201 in \\d+ms$`)
+    )
+    const reads = debug.filter(m => m.startsWith(`GET ${api.host}${api.pathname}/generate_tasks/`))
+    expect(reads.length).toBe(
+      emulator.requests.filter(r => r.method === 'GET' && r.path.includes(task.id)).length
+    )
+    expect(reads.every(m => new RegExp(`/${task.id} → 200 in \\d+ms$`).test(m))).toBe(true)
+    // The download is named by its host only: its path and query are the credential.
+    expect(debug).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^GET ${api.host}/… \\(signed download URL\\) → 200 in \\d+ms$`)
+      )
+    )
+    expect(debug.join('\n')).not.toContain('X-Amz')
+  })
+
   it('finds load.sql inside a folder of the archive', async () => {
     emulator.nextTask({ layout: 'with-dirs' })
     const run = await runChecked(emulator, {

@@ -93,6 +93,20 @@ describe('load: postgres', () => {
     await expectLoadedAsGenerated(db.url, lastTask())
     expect(run.masks).toContain(password())
     expectNoSecrets(run, [password()])
+    // At debug level, every psql run: what ran, where, and how it ended.
+    const psqlRuns = run.commands
+      .filter(c => c.command === 'debug' && / -X -w -v ON_ERROR_STOP=1 /.test(c.message))
+      .map(c => c.message)
+    expect(psqlRuns[0]).toMatch(
+      /psql -X -w -v ON_ERROR_STOP=1 -A -t -c SHOW server_version → exit 0 in \d+ms$/
+    )
+    expect(psqlRuns).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `-q --single-transaction -f \\S+schema\\.sql -f load\\.sql \\(in ${path.join(run.outputs.path, 'shop')}\\) → exit 0 in \\d+ms$`
+        )
+      )
+    )
   })
 
   it('loads overridden record counts and reports them', async () => {

@@ -83,6 +83,7 @@ function runPsql(target, args, options) {
         ...(target.url ? ['-d', target.url] : []),
         ...args
     ];
+    const started = Date.now();
     return new Promise((resolve, reject) => {
         const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)(target.psql, fullArgs, {
             cwd: options.cwd,
@@ -112,9 +113,10 @@ function runPsql(target, args, options) {
             options.signal.removeEventListener('abort', onAbort);
             reject(new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .LoadError */ .Xb(`Could not start psql: ${error.message}`));
         });
-        child.on('close', code => {
+        child.on('close', (code, signal) => {
             clearTimeout(terminate);
             options.signal.removeEventListener('abort', onAbort);
+            target.debug?.(`${target.psql} ${fullArgs.join(' ')}${options.cwd ? ` (in ${options.cwd})` : ''} → ${signal ? `stopped by ${signal}` : `exit ${code}`} in ${Date.now() - started}ms`);
             if (options.signal.aborted)
                 reject(new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .CancelledError */ .cc('Cancelled while psql was running; psql was stopped.'));
             else

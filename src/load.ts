@@ -20,6 +20,8 @@ export interface PostgresTarget {
   /** The environment psql starts from (the job's, with its PG* variables). */
   env: Record<string, string | undefined>
   psql: string
+  /** Told of every psql run: its arguments, folder, exit code and time (never the password). */
+  debug?: (message: string) => void
 }
 
 export const PSQL_MISSING =
@@ -75,6 +77,7 @@ export function runPsql(
     ...(target.url ? ['-d', target.url] : []),
     ...args
   ]
+  const started = Date.now()
   return new Promise((resolve, reject) => {
     const child = spawn(target.psql, fullArgs, {
       cwd: options.cwd,
@@ -102,9 +105,12 @@ export function runPsql(
       options.signal.removeEventListener('abort', onAbort)
       reject(new LoadError(`Could not start psql: ${error.message}`))
     })
-    child.on('close', code => {
+    child.on('close', (code, signal) => {
       clearTimeout(terminate)
       options.signal.removeEventListener('abort', onAbort)
+      target.debug?.(
+        `${target.psql} ${fullArgs.join(' ')}${options.cwd ? ` (in ${options.cwd})` : ''} → ${signal ? `stopped by ${signal}` : `exit ${code}`} in ${Date.now() - started}ms`
+      )
       if (options.signal.aborted)
         reject(new CancelledError('Cancelled while psql was running; psql was stopped.'))
       else resolve({ code, stdout, stderr })

@@ -250,7 +250,8 @@ async function loadResult(
     url: settings.postgresUrl,
     password: settings.postgresPassword,
     env: context.env,
-    psql
+    psql,
+    debug: (message: string) => reporter.debug(context.secrets.redact(message))
   }
   const ready = await phase(
     context,

@@ -31164,7 +31164,8 @@ async function loadResult(settings, context, report, psql, loadFile) {
         url: settings.postgresUrl,
         password: settings.postgresPassword,
         env: context.env,
-        psql
+        psql,
+        debug: (message) => reporter.debug(context.secrets.redact(message))
     };
     const ready = await phase(context, report, 'Waiting for PostgreSQL', 'Waiting for PostgreSQL', async () => {
         const result = await waitForDatabase(target, settings.waitForDatabaseMs, signal, message => reporter.info(context.secrets.redact(message)));
