@@ -41,7 +41,8 @@ import {
   unescapeData,
   unescapeProperty
 } from './support/runner-files.js'
-import { freePort, startTcpForwarder } from './support/tcp-proxy.js'
+import { freePort } from './support/pg-server.js'
+import { startTcpForwarder } from './support/tcp-proxy.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const FAKE = path.join(here, 'fixtures', 'fake-action.js')

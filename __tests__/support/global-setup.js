@@ -7,23 +7,20 @@
 //   FABRICATE_TEST_TMP      a temp dir for this run, removed by the teardown
 // Set FABRICATE_TEST_PG_URL (and FABRICATE_TEST_PG_BIN) beforehand to use an existing server.
 import { spawnSync } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { findPgBin, SERVER_BINARIES, startThrowawayServer } from './pg-server.js'
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
-const SERVER_BINARIES = ['initdb', 'pg_ctl', 'postgres']
 const INSTALL_HINT =
   'Install PostgreSQL: `sudo apt-get install postgresql` (Debian/Ubuntu) or ' +
   '`brew install postgresql` (macOS); or set FABRICATE_TEST_PG_URL to the URL of a server to use ' +
   '(and FABRICATE_TEST_PG_BIN to the directory holding its psql).'
 
 /**
- * @typedef {{ root: string, dataDir?: string, binDir?: string, asPostgresUser?: boolean,
- *   keepTmp: boolean }} SetupState
+ * @typedef {{ root: string, keepTmp: boolean, stopServer?: () => void }} SetupState
  */
 
 export default async function globalSetup() {
@@ -77,184 +74,16 @@ function useExistingServer(url) {
 
 /** @param {SetupState} state */
 async function startServer(state) {
-  const binDir = findPgBin(SERVER_BINARIES)
-  if (!binDir) {
+  if (!findPgBin(SERVER_BINARIES)) {
     throw new Error(
       `PostgreSQL server binaries (${SERVER_BINARIES.join(', ')}) were not found on PATH ` +
         `nor in /usr/lib/postgresql/*/bin; the tests need a real PostgreSQL. ${INSTALL_HINT}`
     )
   }
-  const asPostgresUser = typeof process.getuid === 'function' && process.getuid() === 0
-  const pgDir = path.join(state.root, 'pg')
-  const dataDir = path.join(pgDir, 'data')
-  fs.mkdirSync(pgDir, { mode: 0o755 })
-  const password = randomBytes(18).toString('base64url')
-  const pwFile = path.join(pgDir, 'pwfile')
-  fs.writeFileSync(pwFile, `${password}\n`, { mode: 0o600 })
-
-  if (asPostgresUser) {
-    // initdb refuses to run as root: the server belongs to the `postgres` OS user.
-    const ids = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' })
-    const gids = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' })
-    if (ids.status !== 0 || gids.status !== 0) {
-      throw new Error(
-        'Running as root, so the test PostgreSQL server must run as the OS user `postgres` ' +
-          '(initdb refuses root), but there is no such user. Create it (`useradd --system ' +
-          'postgres`) or install PostgreSQL from your distribution, which creates it.'
-      )
-    }
-    const uid = Number(ids.stdout.trim())
-    const gid = Number(gids.stdout.trim())
-    fs.chownSync(pgDir, uid, gid)
-    fs.chownSync(pwFile, uid, gid)
-    const probe = spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-w', pgDir])
-    if (probe.status !== 0) {
-      throw new Error(
-        `The OS user postgres cannot write to ${pgDir}: a parent directory is not ` +
-          `traversable by it. Point TMPDIR at a world-traversable directory such as /tmp.`
-      )
-    }
-  }
-  state.binDir = binDir
-  state.asPostgresUser = asPostgresUser
-
-  const initdb = runPg(
-    state,
-    'initdb',
-    [
-      '-D',
-      dataDir,
-      '-U',
-      'postgres',
-      `--pwfile=${pwFile}`,
-      '--auth=scram-sha-256',
-      '--no-locale',
-      '-E',
-      'UTF8',
-      '--no-sync',
-      '--no-instructions'
-    ],
-    pgDir
-  )
-  if (initdb.status !== 0) {
-    throw new Error(`initdb failed (${describe(initdb)}):\n${initdb.stdout}${initdb.stderr}`)
-  }
-  fs.rmSync(pwFile)
-  state.dataDir = dataDir
-
-  const settings = [
-    "listen_addresses = '127.0.0.1'",
-    `unix_socket_directories = '${pgDir.replace(/'/g, "''")}'`,
-    'fsync = off',
-    'synchronous_commit = off',
-    'full_page_writes = off',
-    'max_connections = 100',
-    "password_encryption = 'scram-sha-256'"
-  ]
-  fs.appendFileSync(path.join(dataDir, 'postgresql.conf'), `\n${settings.join('\n')}\n`)
-
-  const logFile = path.join(pgDir, 'server.log')
-  let lastError = ''
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    const port = await freePort()
-    const start = runPg(
-      state,
-      'pg_ctl',
-      ['-D', dataDir, '-l', logFile, '-w', '-t', '30', '-o', `-p ${port}`, 'start'],
-      pgDir
-    )
-    if (start.status === 0) {
-      process.env.FABRICATE_TEST_PG_URL = `postgresql://postgres:${password}@127.0.0.1:${port}/postgres`
-      process.env.FABRICATE_TEST_PG_BIN = binDir
-      return
-    }
-    const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : ''
-    lastError = `pg_ctl start failed (${describe(start)}):\n${start.stdout}${start.stderr}\n${log}`
-    if (!/address already in use|could not bind/i.test(log)) break
-  }
-  throw new Error(lastError)
-}
-
-/**
- * Runs one of the server's programs, as the `postgres` OS user when we are root.
- * @param {SetupState} state
- * @param {string} program
- * @param {string[]} args
- * @param {string} cwd
- */
-export function runPg(state, program, args, cwd) {
-  const exe = path.join(/** @type {string} */ (state.binDir), program)
-  const [cmd, argv] = state.asPostgresUser
-    ? ['runuser', ['-u', 'postgres', '--', exe, ...args]]
-    : [exe, args]
-  return spawnSync(cmd, argv, {
-    cwd,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
-    timeout: 60000
-  })
-}
-
-/** @param {import('node:child_process').SpawnSyncReturns<string>} res */
-function describe(res) {
-  if (res.error) return String(res.error)
-  return res.signal ? `signal ${res.signal}` : `exit code ${res.status}`
-}
-
-/**
- * The first directory holding all of `programs`: PATH first (symlinks resolved, so a link to
- * /usr/lib/postgresql/15/bin/initdb gives that directory), then /usr/lib/postgresql/<v>/bin,
- * newest version first.
- * @param {string[]} programs
- * @returns {string | undefined}
- */
-export function findPgBin(programs) {
-  /** @param {string} dir */
-  const hasAll = dir => programs.every(p => isExecutable(path.join(dir, p)))
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
-    const first = path.join(dir, programs[0])
-    if (!isExecutable(first)) continue
-    const realDir = path.dirname(fs.realpathSync(first))
-    if (hasAll(realDir)) return realDir
-    if (hasAll(dir)) return dir
-  }
-  const debianRoot = '/usr/lib/postgresql'
-  let versions = []
-  try {
-    versions = fs.readdirSync(debianRoot)
-  } catch {
-    return undefined
-  }
-  versions.sort((a, b) => b.localeCompare(a, 'en', { numeric: true }))
-  for (const version of versions) {
-    const dir = path.join(debianRoot, version, 'bin')
-    if (hasAll(dir)) return dir
-  }
-  return undefined
-}
-
-/** @param {string} file */
-function isExecutable(file) {
-  try {
-    fs.accessSync(file, fs.constants.X_OK)
-    return fs.statSync(file).isFile()
-  } catch {
-    return false
-  }
-}
-
-/** A port that was free a moment ago on 127.0.0.1. @returns {Promise<number>} */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
+  const server = await startThrowawayServer(path.join(state.root, 'pg'))
+  state.stopServer = server.stop
+  process.env.FABRICATE_TEST_PG_URL = server.url
+  process.env.FABRICATE_TEST_PG_BIN = server.binDir
 }
 
 function findNode24() {

@@ -1,8 +1,6 @@
 // Jest globalTeardown: stops the PostgreSQL server that global-setup.js started and removes the
 // run's temp dir (kept when FABRICATE_TEST_KEEP_TMP=1).
 import fs from 'node:fs'
-import path from 'node:path'
-import { runPg } from './global-setup.js'
 
 export default async function globalTeardown() {
   const holder = /** @type {Record<string, unknown>} */ (globalThis)
@@ -12,15 +10,11 @@ export default async function globalTeardown() {
   if (!state) return
   delete holder.__FABRICATE_TEST_SETUP__
 
-  if (state.dataDir && state.binDir) {
-    const stop = runPg(
-      state,
-      'pg_ctl',
-      ['-D', state.dataDir, '-m', 'immediate', '-w', '-t', '30', 'stop'],
-      path.dirname(state.dataDir)
-    )
-    if (stop.status !== 0) {
-      console.warn(`global teardown: pg_ctl stop failed: ${stop.stdout}${stop.stderr}`)
+  if (state.stopServer) {
+    try {
+      state.stopServer()
+    } catch (error) {
+      console.warn(`global teardown: ${error instanceof Error ? error.message : error}`)
     }
   }
   if (state.keepTmp) {

@@ -2,6 +2,7 @@
 // every connection to a target. It stands in for a PostgreSQL service container that comes up a few
 // seconds after the step starts.
 import net from 'node:net'
+import { freePort } from './pg-server.js'
 
 export interface TcpForwarderOptions {
   target: { host: string; port: number }
@@ -17,19 +18,6 @@ export interface TcpForwarder {
   connections(): number
   /** Stops listening and cuts every open connection. */
   close(): Promise<void>
-}
-
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 export async function startTcpForwarder(options: TcpForwarderOptions): Promise<TcpForwarder> {
