@@ -224,27 +224,47 @@ describe('the action', () => {
   })
 
   it('post step removes what a killed main step left behind, and never fails', async () => {
-    emulator.nextTask({ durationMs: 60_000 })
+    // Killed (SIGKILL, no time to clean up) while the download hangs: its folder stays behind.
+    emulator.inject('blob', { hang: true })
     const main = await runChecked(emulator, {
-      inputs: emulatorInputs(emulator, { format: 'csv' }),
+      inputs: emulatorInputs(emulator, { format: 'csv', path: 'out' }),
       cancel: {
-        when: line => line.includes('Task ') && line.includes('started'),
+        when: line => line.startsWith('::group::Downloading'),
         sigtermAfterMs: 0,
         killAfterMs: 0
       }
     })
     expect(main.exitCode).not.toBe(0)
-    const leftover = path.join(main.runnerTemp, 'fabricate-download-leftover')
-    fs.mkdirSync(leftover)
-    const post = await runPost(main, {
-      state: { ...main.state, cleanup: JSON.stringify([leftover]) }
-    })
+    const announced = JSON.parse(main.state.cleanup) as string[]
+    const left = announced.filter(file => fs.existsSync(file))
+    expect(left).toEqual([expect.stringMatching(/fabricate-download-/)])
+    expect(path.dirname(left[0])).toBe(main.runnerTemp)
+
+    const post = await runPost(main)
     expect(post.exitCode).toBe(0)
-    expect(fs.existsSync(leftover)).toBe(false)
+    expect(post.stdout).toContain(`Removed ${left[0]}`)
+    expect(fs.existsSync(left[0])).toBe(false)
+    expect(fs.readdirSync(main.runnerTemp).filter(name => name.startsWith('fabricate-'))).toEqual(
+      []
+    )
 
     const broken = await runPost(main, { state: { isPost: 'true', cleanup: 'not json' } })
     expect(broken.exitCode).toBe(0)
     expect(broken.warnings[0]?.message).toContain('Cleanup failed')
+  })
+  it('announces its staging folder to the post step before creating it', async () => {
+    const run = await runChecked(emulator, {
+      inputs: emulatorInputs(emulator, { format: 'csv', path: 'out' })
+    })
+    expect(run.exitCode).toBe(0)
+    const announced = JSON.parse(run.state.cleanup) as string[]
+    const staging = announced.filter(file => file.startsWith(`${run.outputs.path}.partial-`))
+    expect(staging).toHaveLength(1)
+    // Moved into place on success: nothing is left for the post step, which touches no result.
+    expect(fs.existsSync(staging[0])).toBe(false)
+    const post = await runPost(run)
+    expect(post.exitCode).toBe(0)
+    expect(fs.readdirSync(run.outputs.path).length).toBeGreaterThan(0)
   })
 })
 

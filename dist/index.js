@@ -28537,10 +28537,14 @@ function errorMessage(error) {
 
 
 
-/** A new folder beside dest (same disk, so the final move is a rename). */
-async function makeStaging(dest) {
+/**
+ * A new folder beside dest (same disk, so the final move is a rename). `register` hears of it
+ * before it exists, so that a post step can remove it after a killed run.
+ */
+async function makeStaging(dest, register) {
     await node_fs__WEBPACK_IMPORTED_MODULE_1__.promises.mkdir(node_path__WEBPACK_IMPORTED_MODULE_2__.dirname(dest), { recursive: true });
     const staging = `${dest}.partial-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(4).toString('hex')}`;
+    register?.(staging);
     await node_fs__WEBPACK_IMPORTED_MODULE_1__.promises.mkdir(staging);
     return staging;
 }
@@ -33111,8 +33115,8 @@ async function readFirstBytes(file, count = 8) {
     }
 }
 /** Moves a single-file result into a new folder `dest`, under `name`. */
-async function placeSingleFile(downloaded, dest, name) {
-    const staging = await (0,folders/* makeStaging */.me)(dest);
+async function placeSingleFile(downloaded, dest, name, onTempPath) {
+    const staging = await (0,folders/* makeStaging */.me)(dest, onTempPath);
     try {
         await external_node_fs_.promises
             .rename(downloaded, external_node_path_.join(staging, name))
@@ -33261,7 +33265,8 @@ async function run(settings, context, report) {
                 const extracted = await extractZip(archive, {
                     dest,
                     maxSizeBytes: settings.maxSizeBytes,
-                    signal
+                    signal,
+                    onTempPath: context.onTempPath
                 });
                 report.files = extracted.files;
                 report.unpackedBytes = extracted.bytes;
@@ -33272,7 +33277,7 @@ async function run(settings, context, report) {
                 if (downloaded.bytes > settings.maxSizeBytes) {
                     throw new errors/* ResultError */.MG(`The result is ${(0,units/* formatBytes */.z3)(downloaded.bytes)}, more than \`max-size\` (${(0,units/* formatBytes */.z3)(settings.maxSizeBytes)}).`);
                 }
-                await placeSingleFile(archive, dest, name);
+                await placeSingleFile(archive, dest, name, context.onTempPath);
                 report.files = [name];
                 report.file = external_node_path_.join(dest, name);
                 reporter.info(`Saved ${report.file}`);

@@ -146,6 +146,8 @@ export interface ExtractOptions {
   dest: string
   maxSizeBytes: number
   signal: AbortSignal
+  /** Hears of the staging folder before it is created. */
+  onTempPath?: (folder: string) => void
 }
 
 export interface Extracted {
@@ -163,7 +165,7 @@ export async function extractZip(archive: string, options: ExtractOptions): Prom
     const total = entries.reduce((sum, e) => sum + (e.isDirectory ? 0 : e.size), 0)
     await checkRoom(total, options)
 
-    const staging = await makeStaging(dest)
+    const staging = await makeStaging(dest, options.onTempPath)
     try {
       for (const entry of entries) {
         if (signal.aborted) throw new CancelledError()

@@ -7,10 +7,17 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { ResultError } from './errors.js'
 
-/** A new folder beside dest (same disk, so the final move is a rename). */
-export async function makeStaging(dest: string): Promise<string> {
+/**
+ * A new folder beside dest (same disk, so the final move is a rename). `register` hears of it
+ * before it exists, so that a post step can remove it after a killed run.
+ */
+export async function makeStaging(
+  dest: string,
+  register?: (folder: string) => void
+): Promise<string> {
   await fs.promises.mkdir(path.dirname(dest), { recursive: true })
   const staging = `${dest}.partial-${randomBytes(4).toString('hex')}`
+  register?.(staging)
   await fs.promises.mkdir(staging)
   return staging
 }

@@ -80,9 +80,10 @@ export async function readFirstBytes(file: string, count = 8): Promise<Buffer> {
 export async function placeSingleFile(
   downloaded: string,
   dest: string,
-  name: string
+  name: string,
+  onTempPath?: (folder: string) => void
 ): Promise<void> {
-  const staging = await makeStaging(dest)
+  const staging = await makeStaging(dest, onTempPath)
   try {
     await fs.promises
       .rename(downloaded, path.join(staging, name))

@@ -187,7 +187,8 @@ export async function run(
         const extracted = await extractZip(archive, {
           dest,
           maxSizeBytes: settings.maxSizeBytes,
-          signal
+          signal,
+          onTempPath: context.onTempPath
         })
         report.files = extracted.files
         report.unpackedBytes = extracted.bytes
@@ -205,7 +206,7 @@ export async function run(
             `The result is ${formatBytes(downloaded.bytes)}, more than \`max-size\` (${formatBytes(settings.maxSizeBytes)}).`
           )
         }
-        await placeSingleFile(archive, dest, name)
+        await placeSingleFile(archive, dest, name, context.onTempPath)
         report.files = [name]
         report.file = path.join(dest, name)
         reporter.info(`Saved ${report.file}`)

@@ -158,7 +158,7 @@ async function extractZip(archive, options) {
         const entries = await listEntries(zip, node_path__WEBPACK_IMPORTED_MODULE_1__.basename(archive));
         const total = entries.reduce((sum, e) => sum + (e.isDirectory ? 0 : e.size), 0);
         await checkRoom(total, options);
-        const staging = await (0,_folders_js__WEBPACK_IMPORTED_MODULE_7__/* .makeStaging */ .me)(dest);
+        const staging = await (0,_folders_js__WEBPACK_IMPORTED_MODULE_7__/* .makeStaging */ .me)(dest, options.onTempPath);
         try {
             for (const entry of entries) {
                 if (signal.aborted)
