@@ -19,28 +19,35 @@ const rel = (files: string[]) => files.map(f => path.relative(root, f))
 
 describe('globFiles', () => {
   it('matches * within one folder, sorted, skipping hidden files', async () => {
-    expect(rel(await globFiles(path.join(root, 'db/*.sql')))).toEqual([
-      'db/01-types.sql',
-      'db/02-tables.sql'
-    ])
+    expect(rel(await globFiles('db/*.sql', root))).toEqual(['db/01-types.sql', 'db/02-tables.sql'])
   })
   it('matches ** across folders', async () => {
-    expect(rel(await globFiles(path.join(root, 'db/**/*.sql')))).toEqual([
+    expect(rel(await globFiles('db/**/*.sql', root))).toEqual([
       'db/01-types.sql',
       'db/02-tables.sql',
       'db/sub/03-more.sql'
     ])
   })
   it('matches ? and character classes', async () => {
-    expect(rel(await globFiles(path.join(root, 'db/0[2-3]-*.sql')))).toEqual(['db/02-tables.sql'])
-    expect(rel(await globFiles(path.join(root, 'db/0?-types.sql')))).toEqual(['db/01-types.sql'])
+    expect(rel(await globFiles('db/0[2-3]-*.sql', root))).toEqual(['db/02-tables.sql'])
+    expect(rel(await globFiles('db/0?-types.sql', root))).toEqual(['db/01-types.sql'])
   })
   it('returns a plain path that exists, and nothing for one that does not', async () => {
-    expect(rel(await globFiles(path.join(root, 'db/notes.txt')))).toEqual(['db/notes.txt'])
-    expect(await globFiles(path.join(root, 'db/missing.sql'))).toEqual([])
-    expect(await globFiles(path.join(root, 'nowhere/*.sql'))).toEqual([])
+    expect(rel(await globFiles('db/notes.txt', root))).toEqual(['db/notes.txt'])
+    expect(await globFiles('db/missing.sql', root)).toEqual([])
+    expect(await globFiles('nowhere/*.sql', root)).toEqual([])
+  })
+  it('takes an absolute pattern, and a link to a file', async () => {
+    fs.symlinkSync(path.join(root, 'db/01-types.sql'), path.join(root, 'db/link.sql'))
+    try {
+      expect(rel(await globFiles(path.join(root, 'db/l*.sql'), os.tmpdir()))).toEqual([
+        'db/link.sql'
+      ])
+    } finally {
+      fs.rmSync(path.join(root, 'db/link.sql'))
+    }
   })
   it('does not return folders', async () => {
-    expect(rel(await globFiles(path.join(root, 'db/*')))).not.toContain('db/sub')
+    expect(rel(await globFiles('db/*', root))).not.toContain('db/sub')
   })
 })

@@ -28716,6 +28716,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
 
 /***/ }),
 
+/***/ 3339:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("module");
+
+/***/ }),
+
 /***/ 9278:
 /***/ ((module) => {
 
@@ -28898,6 +28905,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 
 /***/ }),
 
+/***/ 6928:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+
+/***/ }),
+
 /***/ 932:
 /***/ ((module) => {
 
@@ -28923,6 +28937,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decod
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
+
+/***/ }),
+
+/***/ 7016:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("url");
 
 /***/ }),
 
@@ -29306,8 +29327,8 @@ function file_command_prepareKeyValueMessage(key, value) {
     return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
 }
 //# sourceMappingURL=file-command.js.map
-;// CONCATENATED MODULE: external "path"
-const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+// EXTERNAL MODULE: external "path"
+var external_path_ = __nccwpck_require__(6928);
 // EXTERNAL MODULE: external "http"
 var external_http_ = __nccwpck_require__(8611);
 var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
@@ -30676,7 +30697,7 @@ function tryGetExecutablePath(filePath, extensions) {
         if (stats && stats.isFile()) {
             if (IS_WINDOWS) {
                 // on Windows, test for valid extension
-                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
+                const upperExt = external_path_.extname(filePath).toUpperCase();
                 if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
                     return filePath;
                 }
@@ -30705,11 +30726,11 @@ function tryGetExecutablePath(filePath, extensions) {
                 if (IS_WINDOWS) {
                     // preserve the case of the actual file (since an extension was appended)
                     try {
-                        const directory = external_path_namespaceObject.dirname(filePath);
-                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
+                        const directory = external_path_.dirname(filePath);
+                        const upperName = external_path_.basename(filePath).toUpperCase();
                         for (const actualName of yield readdir(directory)) {
                             if (upperName === actualName.toUpperCase()) {
-                                filePath = external_path_namespaceObject.join(directory, actualName);
+                                filePath = external_path_.join(directory, actualName);
                                 break;
                             }
                         }
@@ -30929,7 +30950,7 @@ function findInPath(tool) {
         // build the list of extensions to try
         const extensions = [];
         if (IS_WINDOWS && process.env['PATHEXT']) {
-            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
+            for (const extension of process.env['PATHEXT'].split(external_path_.delimiter)) {
                 if (extension) {
                     extensions.push(extension);
                 }
@@ -30944,7 +30965,7 @@ function findInPath(tool) {
             return [];
         }
         // if any path separators, return empty
-        if (tool.includes(external_path_namespaceObject.sep)) {
+        if (tool.includes(external_path_.sep)) {
             return [];
         }
         // build the list of directories
@@ -30955,7 +30976,7 @@ function findInPath(tool) {
         // across platforms.
         const directories = [];
         if (process.env.PATH) {
-            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
+            for (const p of process.env.PATH.split(external_path_.delimiter)) {
                 if (p) {
                     directories.push(p);
                 }
@@ -30964,7 +30985,7 @@ function findInPath(tool) {
         // find all matches
         const matches = [];
         for (const directory of directories) {
-            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
+            const filePath = yield tryGetExecutablePath(external_path_.join(directory, tool), extensions);
             if (filePath) {
                 matches.push(filePath);
             }
@@ -31395,7 +31416,7 @@ class ToolRunner extends external_events_.EventEmitter {
                 (this.toolPath.includes('/') ||
                     (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
                 // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
-                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
+                this.toolPath = external_path_.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
             }
             // if the tool is only a file name, then resolve it from the PATH
             // otherwise verify it exists (add extension on Windows if necessary)
@@ -32119,82 +32140,27 @@ var external_node_path_ = __nccwpck_require__(6760);
 var folders = __nccwpck_require__(8146);
 ;// CONCATENATED MODULE: ./src/glob.ts
 /**
- * The few glob patterns a `schema` input needs (`db/*.sql`, `migrations/**\/*.sql`,
- * `schema/0?-*.sql`), matched against the files under the pattern's fixed leading folders.
- * Small enough to keep here rather than pull in a library that logs through the runner.
+ * The files a `schema` pattern names (`db/schema.sql`, `db/*.sql`, `migrations/**\/*.sql`),
+ * found with tinyglobby (fdir and picomatch underneath). @actions/glob would do as well in the
+ * action, but it logs through the runner's workflow commands, which the command line would print
+ * among its own output. Loaded only by the runs that give `schema`.
  */
 
-
-const MAGIC = /[*?[]/;
-/** Turns one path segment's pattern into a regular expression. */
-function segmentRegExp(segment) {
-    let source = '';
-    for (let i = 0; i < segment.length; i++) {
-        const c = segment[i];
-        if (c === '*')
-            source += '[^/]*';
-        else if (c === '?')
-            source += '[^/]';
-        else if (c === '[') {
-            const end = segment.indexOf(']', i + 1);
-            if (end === -1)
-                source += '\\[';
-            else {
-                const body = segment
-                    .slice(i + 1, end)
-                    .replace(/^!/, '^')
-                    .replace(/\\/g, '\\\\');
-                source += `[${body}]`;
-                i = end;
-            }
-        }
-        else
-            source += c.replace(/[.+^${}()|\\]/g, '\\$&');
-    }
-    return new RegExp(`^${source}$`);
-}
-/** Files (not folders) matching an absolute pattern, sorted. Hidden files match only explicitly. */
-async function globFiles(pattern) {
-    const segments = external_node_path_.resolve(pattern).split(external_node_path_.sep);
-    const firstMagic = segments.findIndex(segment => MAGIC.test(segment));
-    if (firstMagic === -1) {
-        const stat = await external_node_fs_.promises.stat(pattern).catch(() => undefined);
-        return stat?.isFile() ? [external_node_path_.resolve(pattern)] : [];
-    }
-    const base = segments.slice(0, firstMagic).join(external_node_path_.sep) || external_node_path_.sep;
-    const rest = segments.slice(firstMagic);
-    const found = [];
-    await walk(base, rest, found);
-    return [...new Set(found)].sort();
-}
-async function walk(dir, rest, found) {
-    const [head, ...tail] = rest;
-    const entries = await external_node_fs_.promises.readdir(dir, { withFileTypes: true }).catch(() => []);
-    if (head === '**') {
-        await walk(dir, tail, found); // `**` matches no folder at all, too
-        for (const entry of entries) {
-            if (entry.isDirectory() && !entry.name.startsWith('.'))
-                await walk(external_node_path_.join(dir, entry.name), rest, found);
-        }
-        return;
-    }
-    const matcher = segmentRegExp(head);
-    for (const entry of entries) {
-        if (entry.name.startsWith('.') && !head.startsWith('.'))
-            continue;
-        if (!matcher.test(entry.name))
-            continue;
-        const full = external_node_path_.join(dir, entry.name);
-        if (tail.length === 0) {
-            if (entry.isFile() ||
-                (entry.isSymbolicLink() && (await external_node_fs_.promises.stat(full).catch(() => undefined))?.isFile())) {
-                found.push(full);
-            }
-        }
-        else if (entry.isDirectory()) {
-            await walk(full, tail, found);
-        }
-    }
+/**
+ * Files (not folders) matching a pattern relative to `cwd` (or absolute), sorted, as absolute
+ * paths. Hidden files and folders match only when the pattern names them; links to files count.
+ */
+async function globFiles(pattern, cwd) {
+    const { glob } = await __nccwpck_require__.e(/* import() */ 382).then(__nccwpck_require__.bind(__nccwpck_require__, 3382));
+    const files = await glob(pattern, {
+        cwd,
+        absolute: true,
+        onlyFiles: true,
+        dot: false,
+        expandDirectories: false,
+        followSymbolicLinks: true
+    });
+    return [...new Set(files.map(file => external_node_path_.resolve(file)))].sort();
 }
 
 // EXTERNAL MODULE: ./src/units.ts
@@ -32473,7 +32439,7 @@ function parsePostgresUrl(text) {
 async function resolveSchemaFiles(patterns, base, problem) {
     const files = [];
     for (const pattern of patterns) {
-        const matches = await globFiles(external_node_path_.isAbsolute(pattern) ? pattern : external_node_path_.join(base, pattern));
+        const matches = await globFiles(pattern, base);
         if (matches.length === 0)
             problem('schema', `'${pattern}' matches no file in ${base}.`);
         for (const match of matches)

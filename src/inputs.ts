@@ -378,7 +378,7 @@ async function resolveSchemaFiles(
 ): Promise<string[]> {
   const files: string[] = []
   for (const pattern of patterns) {
-    const matches = await globFiles(path.isAbsolute(pattern) ? pattern : path.join(base, pattern))
+    const matches = await globFiles(pattern, base)
     if (matches.length === 0) problem('schema', `'${pattern}' matches no file in ${base}.`)
     for (const match of matches) if (!files.includes(match)) files.push(match)
   }

@@ -28717,6 +28717,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
 
 /***/ }),
 
+/***/ 3339:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("module");
+
+/***/ }),
+
 /***/ 9278:
 /***/ ((module) => {
 
@@ -28899,6 +28906,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 
 /***/ }),
 
+/***/ 6928:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+
+/***/ }),
+
 /***/ 932:
 /***/ ((module) => {
 
@@ -28924,6 +28938,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decod
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
+
+/***/ }),
+
+/***/ 7016:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("url");
 
 /***/ }),
 
@@ -29175,86 +29196,29 @@ function adviceFor(error) {
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./src/folders.ts
 var folders = __nccwpck_require__(8146);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./src/glob.ts
 /**
- * The few glob patterns a `schema` input needs (`db/*.sql`, `migrations/**\/*.sql`,
- * `schema/0?-*.sql`), matched against the files under the pattern's fixed leading folders.
- * Small enough to keep here rather than pull in a library that logs through the runner.
+ * The files a `schema` pattern names (`db/schema.sql`, `db/*.sql`, `migrations/**\/*.sql`),
+ * found with tinyglobby (fdir and picomatch underneath). @actions/glob would do as well in the
+ * action, but it logs through the runner's workflow commands, which the command line would print
+ * among its own output. Loaded only by the runs that give `schema`.
  */
 
-
-const MAGIC = /[*?[]/;
-/** Turns one path segment's pattern into a regular expression. */
-function segmentRegExp(segment) {
-    let source = '';
-    for (let i = 0; i < segment.length; i++) {
-        const c = segment[i];
-        if (c === '*')
-            source += '[^/]*';
-        else if (c === '?')
-            source += '[^/]';
-        else if (c === '[') {
-            const end = segment.indexOf(']', i + 1);
-            if (end === -1)
-                source += '\\[';
-            else {
-                const body = segment
-                    .slice(i + 1, end)
-                    .replace(/^!/, '^')
-                    .replace(/\\/g, '\\\\');
-                source += `[${body}]`;
-                i = end;
-            }
-        }
-        else
-            source += c.replace(/[.+^${}()|\\]/g, '\\$&');
-    }
-    return new RegExp(`^${source}$`);
-}
-/** Files (not folders) matching an absolute pattern, sorted. Hidden files match only explicitly. */
-async function globFiles(pattern) {
-    const segments = external_node_path_.resolve(pattern).split(external_node_path_.sep);
-    const firstMagic = segments.findIndex(segment => MAGIC.test(segment));
-    if (firstMagic === -1) {
-        const stat = await external_node_fs_.promises.stat(pattern).catch(() => undefined);
-        return stat?.isFile() ? [external_node_path_.resolve(pattern)] : [];
-    }
-    const base = segments.slice(0, firstMagic).join(external_node_path_.sep) || external_node_path_.sep;
-    const rest = segments.slice(firstMagic);
-    const found = [];
-    await walk(base, rest, found);
-    return [...new Set(found)].sort();
-}
-async function walk(dir, rest, found) {
-    const [head, ...tail] = rest;
-    const entries = await external_node_fs_.promises.readdir(dir, { withFileTypes: true }).catch(() => []);
-    if (head === '**') {
-        await walk(dir, tail, found); // `**` matches no folder at all, too
-        for (const entry of entries) {
-            if (entry.isDirectory() && !entry.name.startsWith('.'))
-                await walk(external_node_path_.join(dir, entry.name), rest, found);
-        }
-        return;
-    }
-    const matcher = segmentRegExp(head);
-    for (const entry of entries) {
-        if (entry.name.startsWith('.') && !head.startsWith('.'))
-            continue;
-        if (!matcher.test(entry.name))
-            continue;
-        const full = external_node_path_.join(dir, entry.name);
-        if (tail.length === 0) {
-            if (entry.isFile() ||
-                (entry.isSymbolicLink() && (await external_node_fs_.promises.stat(full).catch(() => undefined))?.isFile())) {
-                found.push(full);
-            }
-        }
-        else if (entry.isDirectory()) {
-            await walk(full, tail, found);
-        }
-    }
+/**
+ * Files (not folders) matching a pattern relative to `cwd` (or absolute), sorted, as absolute
+ * paths. Hidden files and folders match only when the pattern names them; links to files count.
+ */
+async function globFiles(pattern, cwd) {
+    const { glob } = await __nccwpck_require__.e(/* import() */ 382).then(__nccwpck_require__.bind(__nccwpck_require__, 3382));
+    const files = await glob(pattern, {
+        cwd,
+        absolute: true,
+        onlyFiles: true,
+        dot: false,
+        expandDirectories: false,
+        followSymbolicLinks: true
+    });
+    return [...new Set(files.map(file => external_node_path_.resolve(file)))].sort();
 }
 
 // EXTERNAL MODULE: ./src/units.ts
@@ -29533,7 +29497,7 @@ function parsePostgresUrl(text) {
 async function resolveSchemaFiles(patterns, base, problem) {
     const files = [];
     for (const pattern of patterns) {
-        const matches = await globFiles(external_node_path_.isAbsolute(pattern) ? pattern : external_node_path_.join(base, pattern));
+        const matches = await globFiles(pattern, base);
         if (matches.length === 0)
             problem('schema', `'${pattern}' matches no file in ${base}.`);
         for (const match of matches)
@@ -29548,6 +29512,8 @@ function newReport(workspace, database) {
     return { outcome: 'running', workspace, database, phases: [] };
 }
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "http"
 var external_http_ = __nccwpck_require__(8611);
 var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
