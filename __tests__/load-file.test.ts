@@ -2,7 +2,13 @@ import { describe, expect, it } from '@jest/globals'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { cleanPsqlError, displayName, tablesInLoadFile } from '../src/load.js'
+import {
+  cleanPsqlError,
+  countStatement,
+  displayName,
+  readCounts,
+  tablesInLoadFile
+} from '../src/load.js'
 
 function loadFile(text: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'load-file-'))
@@ -59,5 +65,29 @@ describe('cleanPsqlError', () => {
     expect(cleanPsqlError(stderr)).toBe(
       'psql:load.sql:12: ERROR:  duplicate key value violates unique constraint "customers_pkey"\nDETAIL:  Key (id)=(1) already exists.'
     )
+  })
+})
+
+describe('countStatement and readCounts', () => {
+  it('name each table as written, quoted for SQL, and read the counts back', () => {
+    const sql = countStatement(['"order_items"', 'public."it\'s"'])
+    expect(sql).toContain("(0, 'order_items', '\"order_items\"')")
+    expect(sql).toContain("(1, 'public.it''s', 'public.\"it''s\"')")
+    expect(sql).toContain('WHERE to_regclass(rel) IS NOT NULL')
+    // psql's aligned output, with what load.sql itself printed before it.
+    const stdout = [
+      ' setval ',
+      '--------',
+      '     42',
+      '(1 row)',
+      '',
+      '                       ?column?                       ',
+      '------------------------------------------------------',
+      ' fabricate-action-rows { "order_items" : 200, "public.it\'s" : 0 }',
+      '(1 row)',
+      ''
+    ].join('\n')
+    expect(readCounts(stdout)).toEqual({ order_items: 200, "public.it's": 0 })
+    expect(() => readCounts('(0 rows)')).toThrow('psql printed no row counts')
   })
 })

@@ -103,7 +103,7 @@ describe('load: postgres', () => {
     expect(psqlRuns).toContainEqual(
       expect.stringMatching(
         new RegExp(
-          `-q --single-transaction -f \\S+schema\\.sql -f load\\.sql \\(in ${path.join(run.outputs.path, 'shop')}\\) → exit 0 in \\d+ms$`
+          `-q --single-transaction -f \\S+schema\\.sql -f load\\.sql -c SELECT 'fabricate-action-rows ' [^ ]+ .{0,80}… \\(in ${path.join(run.outputs.path, 'shop')}\\) → exit 0 in \\d+ms$`
         )
       )
     )
@@ -294,6 +294,28 @@ describe('load: postgres', () => {
     expect(
       await queryValue(db.url, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
     ).toBe('0')
+  })
+
+  it('counts the tables load.sql fills, not a line of text that reads like a statement', async () => {
+    const db = await createDatabase('lookalike')
+    await queryNullable(db.url, schemaFor())
+    const bio =
+      'first line\nINSERT INTO nowhere VALUES (1);\nCOPY "neither" FROM \'x.csv\'\nlast line'
+    const archive = writeZip(path.join(makeTempDir('lookalike-'), 'result.zip'), [
+      {
+        name: 'load.sql',
+        data:
+          'INSERT INTO customers (id, email, full_name, is_active, loyalty_points, signup_date, created_at, bio) VALUES\n' +
+          `(1, 'a@example.com', 'A', true, 1, '2020-01-01', now(), '${bio.replace(/'/g, "''")}');\n`
+      }
+    ])
+    emulator.nextTask({ resultFile: archive })
+    const run = await runChecked(emulator, {
+      inputs: emulatorInputs(emulator, { format: 'sql', load: 'postgres', 'postgres-url': db.url })
+    })
+    expect(run.errors).toEqual([])
+    expect(JSON.parse(run.outputs.tables)).toEqual({ customers: 1 })
+    expect(await queryValue(db.url, 'SELECT bio FROM customers')).toBe(bio)
   })
 
   it('runs a single table in sql format as its own load file', async () => {

@@ -11,7 +11,7 @@ export const modules = {
 /* harmony export */   loadIntoPostgres: () => (/* binding */ loadIntoPostgres),
 /* harmony export */   waitForDatabase: () => (/* binding */ waitForDatabase)
 /* harmony export */ });
-/* unused harmony exports runPsql, cleanPsqlError, tablesInLoadFile, displayName */
+/* unused harmony exports runPsql, cleanPsqlError, countStatement, readCounts, tablesInLoadFile, displayName */
 /* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(1421);
 /* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(3024);
@@ -92,12 +92,18 @@ function runPsql(target, args, options) {
         });
         let stdout = '';
         let stderr = '';
+        // Decoded as a stream, so that a character split between two reads stays whole.
+        child.stdout.setEncoding('utf8');
+        child.stderr.setEncoding('utf8');
         child.stdout.on('data', (chunk) => {
-            if (options.keepStdout)
-                stdout += chunk.toString('utf8');
+            if (!options.keepStdout)
+                return;
+            stdout += chunk;
+            if (stdout.length > 1_000_000)
+                stdout = stdout.slice(-500_000);
         });
         child.stderr.on('data', (chunk) => {
-            stderr += chunk.toString('utf8');
+            stderr += chunk;
             if (stderr.length > 1_000_000)
                 stderr = stderr.slice(-500_000);
         });
@@ -116,13 +122,17 @@ function runPsql(target, args, options) {
         child.on('close', (code, signal) => {
             clearTimeout(terminate);
             options.signal.removeEventListener('abort', onAbort);
-            target.debug?.(`${target.psql} ${fullArgs.join(' ')}${options.cwd ? ` (in ${options.cwd})` : ''} → ${signal ? `stopped by ${signal}` : `exit ${code}`} in ${Date.now() - started}ms`);
+            target.debug?.(`${target.psql} ${fullArgs.map(shorten).join(' ')}${options.cwd ? ` (in ${options.cwd})` : ''} → ${signal ? `stopped by ${signal}` : `exit ${code}`} in ${Date.now() - started}ms`);
             if (options.signal.aborted)
                 reject(new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .CancelledError */ .cc('Cancelled while psql was running; psql was stopped.'));
             else
                 resolve({ code, stdout, stderr });
         });
     });
+}
+/** An argument as the debug log shows it: a long statement by its start. */
+function shorten(arg) {
+    return arg.length > 100 ? `${arg.slice(0, 80)}…` : arg;
 }
 /** Connection failures that end at once: waiting would not fix them. */
 const FATAL_CONNECT = /password authentication failed|no password supplied|role "[^"]*" does not exist|database "[^"]*" does not exist|no pg_hba\.conf entry|invalid connection option|invalid URI|invalid sslmode|certificate|SSL (error|SYSCALL)|server does not support SSL|permission denied/i;
@@ -175,20 +185,53 @@ function cleanPsqlError(stderr) {
         .join('\n')
         .trim();
 }
-/** Runs the schema files and load.sql in one transaction, then counts the rows of each table filled. */
+/**
+ * Runs the schema files and load.sql in one transaction, and counts the rows of each table filled
+ * at its end, in the same psql and the same transaction: the counts are what is committed, and
+ * cost no second connection.
+ */
 async function loadIntoPostgres(target, loadFile, schemaFiles, signal) {
     const started = Date.now();
+    const tables = await tablesInLoadFile(loadFile);
     const args = ['-q', '--single-transaction'];
     for (const file of schemaFiles)
         args.push('-f', file);
     args.push('-f', node_path__WEBPACK_IMPORTED_MODULE_2__.basename(loadFile));
-    const result = await runPsql(target, args, { cwd: node_path__WEBPACK_IMPORTED_MODULE_2__.dirname(loadFile), signal });
+    if (tables.length > 0)
+        args.push('-c', countStatement(tables));
+    const result = await runPsql(target, args, {
+        cwd: node_path__WEBPACK_IMPORTED_MODULE_2__.dirname(loadFile),
+        signal,
+        keepStdout: true
+    });
     if (result.code !== 0) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .LoadError */ .Xb(`Loading failed, and nothing was committed (the load runs in one transaction). PostgreSQL said:\n${cleanPsqlError(result.stderr) || `psql exited with code ${result.code}`}`);
     }
-    const durationMs = Date.now() - started;
-    const tables = await countRows(target, await tablesInLoadFile(loadFile), signal);
-    return { durationMs, tables };
+    return {
+        durationMs: Date.now() - started,
+        tables: tables.length > 0 ? readCounts(result.stdout) : {}
+    };
+}
+/** Marks the line of psql's output that holds the row counts, among whatever load.sql prints. */
+const COUNTS_MARKER = 'fabricate-action-rows';
+/**
+ * One statement that counts the rows of each table, as a JSON object after COUNTS_MARKER. A name
+ * that is no table (a line of a multi-line text value that happens to read `INSERT INTO x`) is
+ * passed over rather than failing the load: to_regclass is null for it.
+ */
+function countStatement(tables) {
+    const literal = (text) => `'${text.replace(/'/g, "''")}'`;
+    const rows = tables.map((table, i) => `(${i}, ${literal(displayName(table))}, ${literal(table)})`);
+    const count = "(xpath('/row/n/text()', query_to_xml('SELECT count(*) AS n FROM ' || rel, false, true, '')))[1]::text::bigint";
+    return (`SELECT '${COUNTS_MARKER} ' || coalesce(json_object_agg(name, ${count} ORDER BY i), '{}') ` +
+        `FROM (VALUES ${rows.join(', ')}) AS t(i, name, rel) WHERE to_regclass(rel) IS NOT NULL`);
+}
+/** The counts from psql's output (aligned or not: the marker and the JSON are on one line). */
+function readCounts(stdout) {
+    const line = new RegExp(`${COUNTS_MARKER} (\\{.*\\})\\s*$`, 'm').exec(stdout);
+    if (!line)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .LoadError */ .Xb(`The load ran, but psql printed no row counts:\n${stdout.slice(-500)}`);
+    return JSON.parse(line[1]);
 }
 const IDENTIFIER = '(?:"(?:[^"]|"")+"|[A-Za-z_][\\w$]*)';
 const FILL_STATEMENT = new RegExp(`^\\s*(?:\\\\copy|copy|insert\\s+into)\\s+(${IDENTIFIER})(?:\\s*\\.\\s*(${IDENTIFIER}))?`, 'i');
@@ -223,25 +266,6 @@ async function tablesInLoadFile(loadFile) {
 /** `"order_items"` → `order_items`; `public.x` stays as written. */
 function displayName(identifier) {
     return identifier.replace(/"((?:[^"]|"")+)"/g, (_, name) => name.replace(/""/g, '"'));
-}
-async function countRows(target, tables, signal) {
-    if (tables.length === 0)
-        return {};
-    const sql = tables.map((table, i) => `SELECT ${i}, count(*) FROM ${table}`).join(' UNION ALL ') + ';';
-    const result = await runPsql(target, ['-A', '-t', '-F', '\t', '-c', sql], {
-        signal,
-        keepStdout: true
-    });
-    if (result.code !== 0)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .LoadError */ .Xb(`Counting the loaded rows failed: ${cleanPsqlError(result.stderr)}`);
-    const counts = {};
-    for (const line of result.stdout.split('\n')) {
-        const [index, count] = line.split('\t');
-        if (index === undefined || count === undefined)
-            continue;
-        counts[displayName(tables[Number(index)])] = Number(count);
-    }
-    return counts;
 }
 
 

@@ -86,11 +86,16 @@ export function runPsql(
     })
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => {
-      if (options.keepStdout) stdout += chunk.toString('utf8')
+    // Decoded as a stream, so that a character split between two reads stays whole.
+    child.stdout.setEncoding('utf8')
+    child.stderr.setEncoding('utf8')
+    child.stdout.on('data', (chunk: string) => {
+      if (!options.keepStdout) return
+      stdout += chunk
+      if (stdout.length > 1_000_000) stdout = stdout.slice(-500_000)
     })
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8')
+    child.stderr.on('data', (chunk: string) => {
+      stderr += chunk
       if (stderr.length > 1_000_000) stderr = stderr.slice(-500_000)
     })
     // SIGINT makes psql send the server a cancel request, so the statement stops at once; a psql
@@ -109,13 +114,18 @@ export function runPsql(
       clearTimeout(terminate)
       options.signal.removeEventListener('abort', onAbort)
       target.debug?.(
-        `${target.psql} ${fullArgs.join(' ')}${options.cwd ? ` (in ${options.cwd})` : ''} → ${signal ? `stopped by ${signal}` : `exit ${code}`} in ${Date.now() - started}ms`
+        `${target.psql} ${fullArgs.map(shorten).join(' ')}${options.cwd ? ` (in ${options.cwd})` : ''} → ${signal ? `stopped by ${signal}` : `exit ${code}`} in ${Date.now() - started}ms`
       )
       if (options.signal.aborted)
         reject(new CancelledError('Cancelled while psql was running; psql was stopped.'))
       else resolve({ code, stdout, stderr })
     })
   })
+}
+
+/** An argument as the debug log shows it: a long statement by its start. */
+function shorten(arg: string): string {
+  return arg.length > 100 ? `${arg.slice(0, 80)}…` : arg
 }
 
 /** Connection failures that end at once: waiting would not fix them. */
@@ -192,7 +202,11 @@ export interface LoadResult {
   tables: Record<string, number>
 }
 
-/** Runs the schema files and load.sql in one transaction, then counts the rows of each table filled. */
+/**
+ * Runs the schema files and load.sql in one transaction, and counts the rows of each table filled
+ * at its end, in the same psql and the same transaction: the counts are what is committed, and
+ * cost no second connection.
+ */
 export async function loadIntoPostgres(
   target: PostgresTarget,
   loadFile: string,
@@ -200,18 +214,52 @@ export async function loadIntoPostgres(
   signal: AbortSignal
 ): Promise<LoadResult> {
   const started = Date.now()
+  const tables = await tablesInLoadFile(loadFile)
   const args = ['-q', '--single-transaction']
   for (const file of schemaFiles) args.push('-f', file)
   args.push('-f', path.basename(loadFile))
-  const result = await runPsql(target, args, { cwd: path.dirname(loadFile), signal })
+  if (tables.length > 0) args.push('-c', countStatement(tables))
+  const result = await runPsql(target, args, {
+    cwd: path.dirname(loadFile),
+    signal,
+    keepStdout: true
+  })
   if (result.code !== 0) {
     throw new LoadError(
       `Loading failed, and nothing was committed (the load runs in one transaction). PostgreSQL said:\n${cleanPsqlError(result.stderr) || `psql exited with code ${result.code}`}`
     )
   }
-  const durationMs = Date.now() - started
-  const tables = await countRows(target, await tablesInLoadFile(loadFile), signal)
-  return { durationMs, tables }
+  return {
+    durationMs: Date.now() - started,
+    tables: tables.length > 0 ? readCounts(result.stdout) : {}
+  }
+}
+
+/** Marks the line of psql's output that holds the row counts, among whatever load.sql prints. */
+const COUNTS_MARKER = 'fabricate-action-rows'
+
+/**
+ * One statement that counts the rows of each table, as a JSON object after COUNTS_MARKER. A name
+ * that is no table (a line of a multi-line text value that happens to read `INSERT INTO x`) is
+ * passed over rather than failing the load: to_regclass is null for it.
+ */
+export function countStatement(tables: string[]): string {
+  const literal = (text: string): string => `'${text.replace(/'/g, "''")}'`
+  const rows = tables.map((table, i) => `(${i}, ${literal(displayName(table))}, ${literal(table)})`)
+  const count =
+    "(xpath('/row/n/text()', query_to_xml('SELECT count(*) AS n FROM ' || rel, false, true, '')))[1]::text::bigint"
+  return (
+    `SELECT '${COUNTS_MARKER} ' || coalesce(json_object_agg(name, ${count} ORDER BY i), '{}') ` +
+    `FROM (VALUES ${rows.join(', ')}) AS t(i, name, rel) WHERE to_regclass(rel) IS NOT NULL`
+  )
+}
+
+/** The counts from psql's output (aligned or not: the marker and the JSON are on one line). */
+export function readCounts(stdout: string): Record<string, number> {
+  const line = new RegExp(`${COUNTS_MARKER} (\\{.*\\})\\s*$`, 'm').exec(stdout)
+  if (!line)
+    throw new LoadError(`The load ran, but psql printed no row counts:\n${stdout.slice(-500)}`)
+  return JSON.parse(line[1]) as Record<string, number>
 }
 
 const IDENTIFIER = '(?:"(?:[^"]|"")+"|[A-Za-z_][\\w$]*)'
@@ -251,27 +299,4 @@ export async function tablesInLoadFile(loadFile: string): Promise<string[]> {
 /** `"order_items"` → `order_items`; `public.x` stays as written. */
 export function displayName(identifier: string): string {
   return identifier.replace(/"((?:[^"]|"")+)"/g, (_, name: string) => name.replace(/""/g, '"'))
-}
-
-async function countRows(
-  target: PostgresTarget,
-  tables: string[],
-  signal: AbortSignal
-): Promise<Record<string, number>> {
-  if (tables.length === 0) return {}
-  const sql =
-    tables.map((table, i) => `SELECT ${i}, count(*) FROM ${table}`).join(' UNION ALL ') + ';'
-  const result = await runPsql(target, ['-A', '-t', '-F', '\t', '-c', sql], {
-    signal,
-    keepStdout: true
-  })
-  if (result.code !== 0)
-    throw new LoadError(`Counting the loaded rows failed: ${cleanPsqlError(result.stderr)}`)
-  const counts: Record<string, number> = {}
-  for (const line of result.stdout.split('\n')) {
-    const [index, count] = line.split('\t')
-    if (index === undefined || count === undefined) continue
-    counts[displayName(tables[Number(index)])] = Number(count)
-  }
-  return counts
 }
