@@ -22,7 +22,8 @@ export const modules = {
 /* harmony import */ var yauzl__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(663);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(3916);
 /* harmony import */ var _folders_js__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(8146);
-/* harmony import */ var _units_js__WEBPACK_IMPORTED_MODULE_8__ = __webpack_require__(1996);
+/* harmony import */ var _memory_js__WEBPACK_IMPORTED_MODULE_8__ = __webpack_require__(8547);
+/* harmony import */ var _units_js__WEBPACK_IMPORTED_MODULE_9__ = __webpack_require__(1996);
 /**
  * Unpacking a zip result safely, without any `unzip` binary (container jobs often have none).
  * Every entry is checked before anything is written: no absolute paths, drive letters,
@@ -31,6 +32,7 @@ export const modules = {
  * destination and moved into place only when all of them are complete, so a failure never leaves
  * half a result.
  */
+
 
 
 
@@ -242,6 +244,7 @@ class DeclaredContent extends node_stream__WEBPACK_IMPORTED_MODULE_2__.Transform
     expectedCrc;
     bytes = 0;
     crc = 0;
+    releaser = new _memory_js__WEBPACK_IMPORTED_MODULE_8__/* .BufferReleaser */ .U();
     /** zlib.crc32 is there from Node 20.15 and 22.2; on older Node the CRC is not checked. */
     checksum = typeof node_zlib__WEBPACK_IMPORTED_MODULE_4__.crc32 === 'function' ? node_zlib__WEBPACK_IMPORTED_MODULE_4__.crc32 : undefined;
     constructor(size, expectedCrc) {
@@ -257,6 +260,7 @@ class DeclaredContent extends node_stream__WEBPACK_IMPORTED_MODULE_2__.Transform
         }
         if (this.checksum)
             this.crc = this.checksum(chunk, this.crc);
+        this.releaser.passed(chunk.length);
         callback(null, chunk);
     }
     _flush(callback) {
@@ -273,11 +277,11 @@ class DeclaredContent extends node_stream__WEBPACK_IMPORTED_MODULE_2__.Transform
 }
 async function checkRoom(total, options) {
     if (total > options.maxSizeBytes) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_6__/* .ResultError */ .MG(`The archive would unpack to ${(0,_units_js__WEBPACK_IMPORTED_MODULE_8__/* .formatBytes */ .z3)(total)}, more than \`max-size\` (${(0,_units_js__WEBPACK_IMPORTED_MODULE_8__/* .formatBytes */ .z3)(options.maxSizeBytes)}). Nothing was written. Raise \`max-size\` if this is expected.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_6__/* .ResultError */ .MG(`The archive would unpack to ${(0,_units_js__WEBPACK_IMPORTED_MODULE_9__/* .formatBytes */ .z3)(total)}, more than \`max-size\` (${(0,_units_js__WEBPACK_IMPORTED_MODULE_9__/* .formatBytes */ .z3)(options.maxSizeBytes)}). Nothing was written. Raise \`max-size\` if this is expected.`);
     }
     const free = await freeSpace(node_path__WEBPACK_IMPORTED_MODULE_1__.dirname(options.dest));
     if (free !== undefined && total + DISK_MARGIN > free) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_6__/* .ResultError */ .MG(`The archive would unpack to ${(0,_units_js__WEBPACK_IMPORTED_MODULE_8__/* .formatBytes */ .z3)(total)}, but only ${(0,_units_js__WEBPACK_IMPORTED_MODULE_8__/* .formatBytes */ .z3)(free)} is free on the disk of ${node_path__WEBPACK_IMPORTED_MODULE_1__.dirname(options.dest)}. Nothing was written.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_6__/* .ResultError */ .MG(`The archive would unpack to ${(0,_units_js__WEBPACK_IMPORTED_MODULE_9__/* .formatBytes */ .z3)(total)}, but only ${(0,_units_js__WEBPACK_IMPORTED_MODULE_9__/* .formatBytes */ .z3)(free)} is free on the disk of ${node_path__WEBPACK_IMPORTED_MODULE_1__.dirname(options.dest)}. Nothing was written.`);
     }
 }
 async function freeSpace(folder) {

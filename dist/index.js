@@ -28587,6 +28587,61 @@ function unusableResultFolder(folder) {
 
 /***/ }),
 
+/***/ 8547:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  U: () => (/* binding */ BufferReleaser)
+});
+
+// UNUSED EXPORTS: COLLECT_EVERY_BYTES
+
+;// CONCATENATED MODULE: external "node:v8"
+const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
+;// CONCATENATED MODULE: external "node:vm"
+const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
+;// CONCATENATED MODULE: ./src/memory.ts
+/**
+ * Keeping memory flat while streaming a large result. Every chunk that passes through a stream is
+ * a Buffer of its own, outside V8's heap; V8 collects them only once about 64 MiB have piled up,
+ * which is most of the action's peak memory. A young-generation collection every few MiB frees
+ * them sooner, for a millisecond or so each time. V8 offers it to code only with --expose-gc,
+ * which the runner's `node` is not started with, so the flag is set here, once, before it is used.
+ */
+
+
+/** How many bytes may pass between two collections. */
+const COLLECT_EVERY_BYTES = 16 * 2 ** 20;
+let collect = null;
+function collector() {
+    if (collect === null) {
+        try {
+            external_node_v8_namespaceObject.setFlagsFromString('--expose-gc');
+            collect = external_node_vm_namespaceObject.runInNewContext('gc');
+        }
+        catch {
+            collect = undefined;
+        }
+    }
+    return collect;
+}
+/** Counts bytes that passed and collects the young generation every COLLECT_EVERY_BYTES. */
+class BufferReleaser {
+    pending = 0;
+    passed(bytes) {
+        this.pending += bytes;
+        if (this.pending < COLLECT_EVERY_BYTES)
+            return;
+        this.pending = 0;
+        collector()?.({ type: 'minor' });
+    }
+}
+
+
+/***/ }),
+
 /***/ 1996:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -32768,6 +32823,8 @@ function withoutUndefined(value) {
 var external_node_stream_ = __nccwpck_require__(7075);
 // EXTERNAL MODULE: external "node:stream/promises"
 var promises_ = __nccwpck_require__(6466);
+// EXTERNAL MODULE: ./src/memory.ts + 2 modules
+var memory = __nccwpck_require__(8547);
 ;// CONCATENATED MODULE: ./src/download.ts
 /**
  * Downloading the result from its signed URL: streamed to disk (memory does not grow with the
@@ -32775,6 +32832,7 @@ var promises_ = __nccwpck_require__(6466);
  * breaks or the storage answers 5xx, and given a fresh URL when the signed one has expired (403).
  * The Authorization header is never sent: the URL itself is the credential, and it is masked.
  */
+
 
 
 
@@ -32861,10 +32919,12 @@ async function fetchOnce(http, url, partial, options) {
         throw new errors/* ResultError */.MG(`The result is ${(0,units/* formatBytes */.z3)(expected)} even compressed, more than \`max-size\` (${(0,units/* formatBytes */.z3)(options.maxBytes)}); it was not downloaded. Raise \`max-size\` if this is expected.`);
     }
     let received = 0;
+    const releaser = new memory/* BufferReleaser */.U();
     const counter = new external_node_stream_.Transform({
         highWaterMark: WRITE_BUFFER,
         transform(chunk, _encoding, callback) {
             received += chunk.length;
+            releaser.passed(chunk.length);
             callback(null, chunk);
         }
     });

@@ -14,6 +14,7 @@ import * as zlib from 'node:zlib'
 import yauzl, { type Entry, type ZipFile } from 'yauzl'
 import { CancelledError, ResultError } from './errors.js'
 import { isInside, makeStaging, moveIntoPlace } from './folders.js'
+import { BufferReleaser } from './memory.js'
 import { formatBytes } from './units.js'
 
 export interface ZipEntry {
@@ -250,6 +251,7 @@ async function entryStreams(
 class DeclaredContent extends Transform {
   private bytes = 0
   private crc = 0
+  private readonly releaser = new BufferReleaser()
   /** zlib.crc32 is there from Node 20.15 and 22.2; on older Node the CRC is not checked. */
   private readonly checksum = typeof zlib.crc32 === 'function' ? zlib.crc32 : undefined
 
@@ -267,6 +269,7 @@ class DeclaredContent extends Transform {
       return
     }
     if (this.checksum) this.crc = this.checksum(chunk, this.crc)
+    this.releaser.passed(chunk.length)
     callback(null, chunk)
   }
 

@@ -11,6 +11,7 @@ import { parseRetryAfter, retryDelay } from './backoff.js'
 import { Deadline, sleep } from './clock.js'
 import { CancelledError, ResultError, TimeoutError } from './errors.js'
 import { Http, NetworkError, describeUrl } from './http.js'
+import { BufferReleaser } from './memory.js'
 import { formatBytes, formatDuration } from './units.js'
 
 export interface DownloadOptions {
@@ -132,10 +133,12 @@ async function fetchOnce(
     )
   }
   let received = 0
+  const releaser = new BufferReleaser()
   const counter = new Transform({
     highWaterMark: WRITE_BUFFER,
     transform(chunk: Buffer, _encoding, callback) {
       received += chunk.length
+      releaser.passed(chunk.length)
       callback(null, chunk)
     }
   })
