@@ -124,17 +124,21 @@ export function scriptPhases(lines, wallMs) {
 }
 
 /**
- * The group running at `t` milliseconds after the spawn ('start-up' before the first one).
+ * Where the log was at `t` milliseconds after the spawn: 'during NAME' inside a group, 'after NAME'
+ * between groups, 'at start-up' before the first one.
  * @param {Line[]} lines
  * @param {number} t
  */
 export function groupAt(lines, t) {
-  let current = 'start-up'
+  let current = 'at start-up'
+  let group = ''
   for (const line of lines) {
     if (line.stream !== 'stdout' || line.t > t) break
     const start = /^::group::(.*)$/.exec(line.text)
-    if (start) current = start[1]
-    else if (line.text === '::endgroup::') current = `after ${current}`
+    if (start) {
+      group = start[1]
+      current = `during ${group}`
+    } else if (line.text === '::endgroup::') current = `after ${group}`
   }
   return current
 }
