@@ -193,6 +193,8 @@ describe('load: postgres', () => {
         })
       })
       expect(run.errors).toEqual([])
+      // Not up when the step starts: no reason to fail, and the task is started all the same.
+      expect(run.stdout).toMatch(/PostgreSQL does not accept connections yet \(.*refused/)
       expect(run.stdout).toMatch(/PostgreSQL [\d.]+.* accepted a connection after [\d.]+s/)
       await expectLoadedAsGenerated(db.url, lastTask())
     } finally {
@@ -237,6 +239,8 @@ describe('load: postgres', () => {
     expect(run.exitCode).toBe(1)
     expect(run.errors[0].message).toContain('password authentication failed for user "postgres"')
     expect(run.durationMs).toBeLessThan(20_000)
+    // Found before a task was started: a wrong password costs no generation.
+    expect(emulator.requests).toEqual([])
     expectNoSecrets(run, ['not-the-password-42'])
   })
 
@@ -248,6 +252,7 @@ describe('load: postgres', () => {
     })
     expect(run.exitCode).toBe(1)
     expect(run.errors[0].message).toContain('database "no_such_database" does not exist')
+    expect(emulator.requests).toEqual([])
   })
 
   it('fails before generating anything when psql is missing', async () => {

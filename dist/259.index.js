@@ -7,6 +7,7 @@ export const modules = {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   PSQL_MISSING: () => (/* binding */ PSQL_MISSING),
+/* harmony export */   checkDatabase: () => (/* binding */ checkDatabase),
 /* harmony export */   findPsql: () => (/* binding */ findPsql),
 /* harmony export */   loadIntoPostgres: () => (/* binding */ loadIntoPostgres),
 /* harmony export */   waitForDatabase: () => (/* binding */ waitForDatabase)
@@ -74,6 +75,8 @@ function runPsql(target, args, options) {
     if (target.password !== undefined)
         env.PGPASSWORD = target.password;
     env.PGAPPNAME ??= 'fabricate-action';
+    if (options.connectTimeoutSeconds)
+        env.PGCONNECT_TIMEOUT = String(options.connectTimeoutSeconds);
     env.PGCONNECT_TIMEOUT ??= '10';
     const fullArgs = [
         '-X',
@@ -139,6 +142,32 @@ const FATAL_CONNECT = /password authentication failed|no password supplied|role 
 /** Failures of a server that is not up yet, or restarting after its init scripts. */
 const TRANSIENT_CONNECT = /could not connect|connection refused|Is the server running|the database system is (starting up|shutting down|in recovery|not yet accepting)|server closed the connection unexpectedly|timeout expired|could not translate host name|Connection timed out|No such file or directory|terminating connection due to administrator command/i;
 /**
+ * One connection: the server's version, or why it is not up yet. A refusal that waiting would not
+ * fix (a wrong password, a missing database) throws.
+ */
+async function connectOnce(target, signal, connectTimeoutSeconds) {
+    const result = await runPsql(target, ['-A', '-t', '-c', 'SHOW server_version'], {
+        signal,
+        keepStdout: true,
+        connectTimeoutSeconds
+    });
+    if (result.code === 0)
+        return { ok: true, serverVersion: result.stdout.trim() };
+    const message = cleanPsqlError(result.stderr) || `psql exited with code ${result.code}`;
+    if (FATAL_CONNECT.test(message) || !TRANSIENT_CONNECT.test(message)) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .LoadError */ .Xb(`PostgreSQL refused the connection: ${message}`);
+    }
+    return { ok: false, message };
+}
+/**
+ * One quick look before a task is started, so that a wrong password or a missing database fails
+ * before it spends generation quota. A server that is not up yet is no failure here: it is waited
+ * for after the download (waitForDatabase). libpq's shortest connect timeout, 2 s, bounds it.
+ */
+function checkDatabase(target, signal) {
+    return connectOnce(target, signal, 2);
+}
+/**
  * Waits until the server accepts a connection, with backoff, up to waitMs. A wrong password or a
  * missing database fails at once with the server's message.
  */
@@ -147,21 +176,15 @@ async function waitForDatabase(target, waitMs, signal, onWait) {
     let delay = 250;
     let lastReported = 0;
     for (let attempt = 1;; attempt++) {
-        const result = await runPsql(target, ['-A', '-t', '-c', 'SHOW server_version'], {
-            signal,
-            keepStdout: true
-        });
-        if (result.code === 0) {
+        const connected = await connectOnce(target, signal);
+        if (connected.ok) {
             return {
                 waitedMs: Date.now() - started,
                 attempts: attempt,
-                serverVersion: result.stdout.trim()
+                serverVersion: connected.serverVersion
             };
         }
-        const message = cleanPsqlError(result.stderr) || `psql exited with code ${result.code}`;
-        if (FATAL_CONNECT.test(message) || !TRANSIENT_CONNECT.test(message)) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .LoadError */ .Xb(`PostgreSQL refused the connection: ${message}`);
-        }
+        const { message } = connected;
         const waited = Date.now() - started;
         if (waited + delay > waitMs) {
             throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .LoadError */ .Xb(`PostgreSQL did not accept connections within \`wait-for-database\` (${(0,_units_js__WEBPACK_IMPORTED_MODULE_6__/* .formatDuration */ .a3)(waitMs)}); the last answer: ${message}. ` +

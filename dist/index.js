@@ -33203,13 +33203,26 @@ async function run(settings, context, report) {
     const deadline = new clock/* Deadline */.B(settings.timeoutMs);
     const http = new Http(message => reporter.debug(secrets.redact(message)));
     const warn = (message) => reporter.warning(secrets.redact(message));
-    // Everything the run depends on locally is checked before a task is started.
-    let psql;
+    // Everything the run depends on locally is checked before a task is started: psql, and that the
+    // database takes the credentials (a wrong password must not cost a generation). A server that
+    // is not up yet is waited for after the download.
+    let target;
     if (settings.load) {
-        const { findPsql, PSQL_MISSING } = await __nccwpck_require__.e(/* import() */ 259).then(__nccwpck_require__.bind(__nccwpck_require__, 259));
-        psql = findPsql(context.env);
+        const { checkDatabase, findPsql, PSQL_MISSING } = await __nccwpck_require__.e(/* import() */ 259).then(__nccwpck_require__.bind(__nccwpck_require__, 259));
+        const psql = findPsql(context.env);
         if (!psql)
             throw new errors/* LoadError */.Xb(PSQL_MISSING);
+        target = {
+            url: settings.postgresUrl,
+            password: settings.postgresPassword,
+            env: context.env,
+            psql,
+            debug: (message) => reporter.debug(secrets.redact(message))
+        };
+        const early = await checkDatabase(target, signal);
+        if (!early.ok) {
+            reporter.info(secrets.redact(`PostgreSQL does not accept connections yet (${early.message.split('\n')[0]}); it is waited for, up to \`wait-for-database\`, once the data is here.`));
+        }
     }
     const request = {
         workspace: settings.workspace,
@@ -33327,19 +33340,12 @@ async function run(settings, context, report) {
             throw new errors/* LoadError */.Xb(`The result has no load.sql, so there is nothing for psql to run: format '${settings.format}' produces data files only. ` +
                 `Formats that produce a PostgreSQL load.sql: ${LOAD_FORMATS.join(', ')} (the default with \`load: postgres\` is ${LOAD_FORMATS[0]}).`);
         }
-        await loadResult(settings, context, report, psql, external_node_path_.join(report.path, loadName));
+        await loadResult(settings, context, report, target, external_node_path_.join(report.path, loadName));
     }
 }
-async function loadResult(settings, context, report, psql, loadFile) {
+async function loadResult(settings, context, report, target, loadFile) {
     const { reporter, signal } = context;
     const { waitForDatabase, loadIntoPostgres } = await __nccwpck_require__.e(/* import() */ 259).then(__nccwpck_require__.bind(__nccwpck_require__, 259));
-    const target = {
-        url: settings.postgresUrl,
-        password: settings.postgresPassword,
-        env: context.env,
-        psql,
-        debug: (message) => reporter.debug(context.secrets.redact(message))
-    };
     const ready = await phase(context, report, 'Waiting for PostgreSQL', 'Waiting for PostgreSQL', async () => {
         const result = await waitForDatabase(target, settings.waitForDatabaseMs, signal, message => reporter.info(context.secrets.redact(message)));
         reporter.info(`PostgreSQL ${result.serverVersion} accepted a connection after ${(0,units/* formatDuration */.a3)(result.waitedMs)}.`);

@@ -61,13 +61,20 @@ interface PsqlResult {
 export function runPsql(
   target: PostgresTarget,
   args: string[],
-  options: { cwd?: string; signal: AbortSignal; keepStdout?: boolean }
+  options: {
+    cwd?: string
+    signal: AbortSignal
+    keepStdout?: boolean
+    /** Seconds libpq may take to connect; default PGCONNECT_TIMEOUT, else 10. */
+    connectTimeoutSeconds?: number
+  }
 ): Promise<PsqlResult> {
   if (options.signal.aborted) return Promise.reject(new CancelledError())
   const env: Record<string, string> = {}
   for (const [key, value] of Object.entries(target.env)) if (value !== undefined) env[key] = value
   if (target.password !== undefined) env.PGPASSWORD = target.password
   env.PGAPPNAME ??= 'fabricate-action'
+  if (options.connectTimeoutSeconds) env.PGCONNECT_TIMEOUT = String(options.connectTimeoutSeconds)
   env.PGCONNECT_TIMEOUT ??= '10'
   const fullArgs = [
     '-X',
@@ -141,6 +148,42 @@ export interface WaitedForDatabase {
   serverVersion: string
 }
 
+export type ConnectAttempt = { ok: true; serverVersion: string } | { ok: false; message: string }
+
+/**
+ * One connection: the server's version, or why it is not up yet. A refusal that waiting would not
+ * fix (a wrong password, a missing database) throws.
+ */
+async function connectOnce(
+  target: PostgresTarget,
+  signal: AbortSignal,
+  connectTimeoutSeconds?: number
+): Promise<ConnectAttempt> {
+  const result = await runPsql(target, ['-A', '-t', '-c', 'SHOW server_version'], {
+    signal,
+    keepStdout: true,
+    connectTimeoutSeconds
+  })
+  if (result.code === 0) return { ok: true, serverVersion: result.stdout.trim() }
+  const message = cleanPsqlError(result.stderr) || `psql exited with code ${result.code}`
+  if (FATAL_CONNECT.test(message) || !TRANSIENT_CONNECT.test(message)) {
+    throw new LoadError(`PostgreSQL refused the connection: ${message}`)
+  }
+  return { ok: false, message }
+}
+
+/**
+ * One quick look before a task is started, so that a wrong password or a missing database fails
+ * before it spends generation quota. A server that is not up yet is no failure here: it is waited
+ * for after the download (waitForDatabase). libpq's shortest connect timeout, 2 s, bounds it.
+ */
+export function checkDatabase(
+  target: PostgresTarget,
+  signal: AbortSignal
+): Promise<ConnectAttempt> {
+  return connectOnce(target, signal, 2)
+}
+
 /**
  * Waits until the server accepts a connection, with backoff, up to waitMs. A wrong password or a
  * missing database fails at once with the server's message.
@@ -155,21 +198,15 @@ export async function waitForDatabase(
   let delay = 250
   let lastReported = 0
   for (let attempt = 1; ; attempt++) {
-    const result = await runPsql(target, ['-A', '-t', '-c', 'SHOW server_version'], {
-      signal,
-      keepStdout: true
-    })
-    if (result.code === 0) {
+    const connected = await connectOnce(target, signal)
+    if (connected.ok) {
       return {
         waitedMs: Date.now() - started,
         attempts: attempt,
-        serverVersion: result.stdout.trim()
+        serverVersion: connected.serverVersion
       }
     }
-    const message = cleanPsqlError(result.stderr) || `psql exited with code ${result.code}`
-    if (FATAL_CONNECT.test(message) || !TRANSIENT_CONNECT.test(message)) {
-      throw new LoadError(`PostgreSQL refused the connection: ${message}`)
-    }
+    const { message } = connected
     const waited = Date.now() - started
     if (waited + delay > waitMs) {
       throw new LoadError(

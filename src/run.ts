@@ -10,6 +10,7 @@ import { Deadline } from './clock.js'
 import { download, removeQuietly } from './download.js'
 import { LoadError, ResultError } from './errors.js'
 import { Http } from './http.js'
+import type { PostgresTarget } from './load.js'
 import { unusableResultFolder } from './folders.js'
 import type { Settings } from './inputs.js'
 import { waitForTask } from './poll.js'
@@ -74,12 +75,29 @@ export async function run(
   const http = new Http(message => reporter.debug(secrets.redact(message)))
   const warn = (message: string): void => reporter.warning(secrets.redact(message))
 
-  // Everything the run depends on locally is checked before a task is started.
-  let psql: string | undefined
+  // Everything the run depends on locally is checked before a task is started: psql, and that the
+  // database takes the credentials (a wrong password must not cost a generation). A server that
+  // is not up yet is waited for after the download.
+  let target: PostgresTarget | undefined
   if (settings.load) {
-    const { findPsql, PSQL_MISSING } = await import('./load.js')
-    psql = findPsql(context.env)
+    const { checkDatabase, findPsql, PSQL_MISSING } = await import('./load.js')
+    const psql = findPsql(context.env)
     if (!psql) throw new LoadError(PSQL_MISSING)
+    target = {
+      url: settings.postgresUrl,
+      password: settings.postgresPassword,
+      env: context.env,
+      psql,
+      debug: (message: string) => reporter.debug(secrets.redact(message))
+    }
+    const early = await checkDatabase(target, signal)
+    if (!early.ok) {
+      reporter.info(
+        secrets.redact(
+          `PostgreSQL does not accept connections yet (${early.message.split('\n')[0]}); it is waited for, up to \`wait-for-database\`, once the data is here.`
+        )
+      )
+    }
   }
 
   const request: TaskRequest = {
@@ -234,7 +252,7 @@ export async function run(
           `Formats that produce a PostgreSQL load.sql: ${LOAD_FORMATS.join(', ')} (the default with \`load: postgres\` is ${LOAD_FORMATS[0]}).`
       )
     }
-    await loadResult(settings, context, report, psql!, path.join(report.path!, loadName))
+    await loadResult(settings, context, report, target!, path.join(report.path!, loadName))
   }
 }
 
@@ -242,18 +260,11 @@ async function loadResult(
   settings: Settings,
   context: RunContext,
   report: RunReport,
-  psql: string,
+  target: PostgresTarget,
   loadFile: string
 ): Promise<void> {
   const { reporter, signal } = context
   const { waitForDatabase, loadIntoPostgres } = await import('./load.js')
-  const target = {
-    url: settings.postgresUrl,
-    password: settings.postgresPassword,
-    env: context.env,
-    psql,
-    debug: (message: string) => reporter.debug(context.secrets.redact(message))
-  }
   const ready = await phase(
     context,
     report,
