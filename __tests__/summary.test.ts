@@ -84,6 +84,15 @@ describe('renderSummary', () => {
     expect(text).toContain('… and 49900 more')
   })
 
+  it('stays within the limit in bytes when names are not ASCII', () => {
+    // Three bytes a character in UTF-8: a cut by characters alone would be too long.
+    const files = Array.from({ length: 100 }, (_, i) => `${'表'.repeat(20_000)}_${i}.csv`)
+    const text = renderSummary({ ...newReport('acme', 'shop'), outcome: 'success', files })
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(SUMMARY_LIMIT)
+    expect(text).toContain('summary cut to stay within')
+    expect(text).not.toContain('\uFFFD')
+  })
+
   it('escapes text cells, and only pipes in code spans', () => {
     const text = renderSummary({
       ...newReport('a|b', 'c<d>'),

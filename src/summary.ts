@@ -87,7 +87,16 @@ export function renderSummary(report: RunReport): string {
   }
   const markdown = lines.join('\n')
   if (Buffer.byteLength(markdown) <= SUMMARY_LIMIT) return markdown
-  return `${markdown.slice(0, SUMMARY_LIMIT / 2)}\n\n… (summary cut to stay within GitHub’s 1 MiB limit)\n`
+  return `${cutToBytes(markdown, SUMMARY_LIMIT / 2)}\n\n… (summary cut to stay within GitHub’s 1 MiB limit)\n`
+}
+
+/** The longest start of `text` that takes at most `bytes` bytes in UTF-8, no character split. */
+function cutToBytes(text: string, bytes: number): string {
+  const encoded = Buffer.from(text, 'utf8')
+  let end = Math.min(bytes, encoded.length)
+  // Back up to the first byte of a character (continuation bytes are 0b10xxxxxx).
+  while (end > 0 && end < encoded.length && (encoded[end] & 0xc0) === 0x80) end--
+  return encoded.subarray(0, end).toString('utf8')
 }
 
 function headline(report: RunReport): string {
