@@ -3,7 +3,7 @@
 // GitHub runner starts it) against the local Fabricate emulator and a throwaway PostgreSQL, and
 // prints one table. See bench/README.md for what each figure means.
 //
-//   node bench/run.js [--quick] [--only overhead,memory,polling,startup] [--runs 7]
+//   node bench/run.js [--quick] [--only overhead,memory,polling,startup] [--runs 11]
 //                     [--memory-runs 3] [--memory-scale 1] [--poll-runs 3] [--startup-runs 30]
 //                     [--bundle FILE]
 import fs from 'node:fs'
@@ -45,7 +45,7 @@ const { values: flags } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
-    runs: { type: 'string', default: '7' },
+    runs: { type: 'string', default: '11' },
     'memory-runs': { type: 'string', default: '3' },
     'memory-scale': { type: 'string', default: '1' },
     'poll-runs': { type: 'string', default: '3' },
@@ -56,7 +56,7 @@ const { values: flags } = parseArgs({
 })
 if (flags.help) {
   process.stdout.write(
-    'node bench/run.js [--quick] [--only overhead,memory,polling,startup] [--runs 7]\n' +
+    'node bench/run.js [--quick] [--only overhead,memory,polling,startup] [--runs 11]\n' +
       '                  [--memory-runs 3] [--memory-scale 1] [--poll-runs 3] [--startup-runs 30]\n' +
       '                  [--bundle FILE]\n' +
       '--quick skips the polling figure (a 60 s task); --memory-scale 2 doubles the result of the\n' +

@@ -3,6 +3,7 @@
 // unpacking and loading the same ~600,000-row postgres-optimized result into a fresh database
 // whose tables were created beforehand (equally for both). Runs alternate ABBA so that a drift of
 // the machine touches both sides alike; each figure is a median.
+import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { actionLogPhases, parseSummary, scriptPhases } from './phases.js'
@@ -59,14 +60,16 @@ export async function measureOverhead(context) {
   let counter = 0
 
   /**
-   * A new database with the tables, and a checkpoint, so that no run starts while the server is
-   * still writing out what the run before it left in its buffers.
+   * A new database with the tables, a checkpoint and a sync, so that no run starts while the
+   * server or the kernel is still writing out what the run before it left: the kernel writes dirty
+   * pages back 30 s after they were written, which would land in whichever run comes then.
    * @param {string} database
    */
   const freshDatabase = database => {
     pg.query(`DROP DATABASE IF EXISTS "${database}"; CREATE DATABASE "${database}";`)
     pg.query(context.schemaSql, database)
     pg.query('CHECKPOINT')
+    spawnSync('sync')
   }
   /** @param {string} database */
   const rowsIn = database => {
