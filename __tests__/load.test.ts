@@ -7,6 +7,7 @@ import path from 'node:path'
 import { startEmulator, type Emulator } from '../emulator/server.js'
 import {
   createDatabase,
+  otherServers,
   pgEnv,
   queryNullable,
   queryValue,
@@ -74,6 +75,44 @@ describe.each(nodeBinaries())('on $name', ({ node }) => {
       expect(run.summary).toMatch(/\| PostgreSQL \| Time \|/)
       expect(run.stdout).toContain('::group::Loading into PostgreSQL')
       expectNoSecrets(run, [password(), emulator.apiKey, ...signaturesOf(emulator)])
+    }
+  )
+})
+
+// The machine's psql loading into the server versions that service containers run (postgres:16,
+// :17, :18), started from FABRICATE_TEST_PG_SERVERS by the global setup; on Node 24, the
+// action's runtime, when there is one.
+const versionCases = otherServers().flatMap(server =>
+  ['postgres-optimized', 'postgres'].map(format => ({ ...server, format }))
+)
+const node24Binary = nodeBinaries().find(b => b.name === 'node 24')?.node
+describe('other PostgreSQL versions', () => {
+  if (versionCases.length === 0) {
+    it.skip('none given: FABRICATE_TEST_PG_SERVERS names no server programs', () => undefined)
+    return
+  }
+  it.each(versionCases)(
+    'loads $format into PostgreSQL $version value for value',
+    async ({ url, format, version }) => {
+      const db = await createDatabase('version', url)
+      const run = await runChecked(
+        emulator,
+        {
+          node: node24Binary,
+          workspace: workspaceWithSchema(),
+          inputs: emulatorInputs(emulator, {
+            format,
+            load: 'postgres',
+            'postgres-url': db.url,
+            schema: 'db/schema.sql'
+          })
+        },
+        [new URL(url).password]
+      )
+      expect(run.errors).toEqual([])
+      expect(run.stdout).toContain(`PostgreSQL ${version}`)
+      await expectLoadedAsGenerated(db.url, lastTask())
+      expect(JSON.parse(run.outputs.tables)).toEqual(lastTask().recordCounts)
     }
   )
 })

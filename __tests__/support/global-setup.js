@@ -5,13 +5,16 @@
 //   FABRICATE_TEST_PG_BIN   directory of the PostgreSQL binaries (psql)
 //   FABRICATE_TEST_NODE24   path of a Node 24 binary, or '' when there is none
 //   FABRICATE_TEST_TMP      a temp dir for this run, removed by the teardown
+//   FABRICATE_TEST_PG_OTHERS  JSON [{version, url}]: servers of other PostgreSQL versions, one
+//                           for each folder of server programs in FABRICATE_TEST_PG_SERVERS
+//                           (path-delimited), for the tests that load into each version
 // Set FABRICATE_TEST_PG_URL (and FABRICATE_TEST_PG_BIN) beforehand to use an existing server.
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { findPgBin, SERVER_BINARIES, startThrowawayServer } from './pg-server.js'
+import { findPgBin, SERVER_BINARIES, serverVersion, startThrowawayServer } from './pg-server.js'
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 const INSTALL_HINT =
@@ -20,7 +23,7 @@ const INSTALL_HINT =
   '(and FABRICATE_TEST_PG_BIN to the directory holding its psql).'
 
 /**
- * @typedef {{ root: string, keepTmp: boolean, stopServer?: () => void }} SetupState
+ * @typedef {{ root: string, keepTmp: boolean, stopServers: (() => void)[] }} SetupState
  */
 
 export default async function globalSetup() {
@@ -29,7 +32,7 @@ export default async function globalSetup() {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fabricate-test-'))
   fs.chmodSync(root, 0o755)
   /** @type {SetupState} */
-  const state = { root, keepTmp }
+  const state = { root, keepTmp, stopServers: [] }
   // Read by global-teardown.js (globalSetup and globalTeardown share one global object).
   const holder = /** @type {Record<string, unknown>} */ (globalThis)
   holder.__FABRICATE_TEST_SETUP__ = state
@@ -41,6 +44,7 @@ export default async function globalSetup() {
     } else {
       await startServer(state)
     }
+    await startOtherVersions(state)
     findNode24()
   } catch (error) {
     await import('./global-teardown.js').then(m => m.default())
@@ -81,9 +85,32 @@ async function startServer(state) {
     )
   }
   const server = await startThrowawayServer(path.join(state.root, 'pg'))
-  state.stopServer = server.stop
+  state.stopServers.push(server.stop)
   process.env.FABRICATE_TEST_PG_URL = server.url
   process.env.FABRICATE_TEST_PG_BIN = server.binDir
+}
+
+/**
+ * A server for each folder of server programs in FABRICATE_TEST_PG_SERVERS, so that the load is
+ * tested against the PostgreSQL versions service containers run, with the machine's psql as the
+ * client. .ci/run provides them (from the npm registry); with CI=true they are required.
+ * @param {SetupState} state
+ */
+async function startOtherVersions(state) {
+  const dirs = (process.env.FABRICATE_TEST_PG_SERVERS ?? '').split(path.delimiter).filter(Boolean)
+  if (dirs.length === 0 && process.env.CI === 'true') {
+    throw new Error(
+      'CI=true but FABRICATE_TEST_PG_SERVERS names no other PostgreSQL versions to load into ' +
+        '(.ci/run installs them; see the README).'
+    )
+  }
+  const others = []
+  for (const [i, binDir] of dirs.entries()) {
+    const server = await startThrowawayServer(path.join(state.root, `pg-other-${i}`), { binDir })
+    state.stopServers.push(server.stop)
+    others.push({ version: serverVersion(binDir), url: server.url })
+  }
+  process.env.FABRICATE_TEST_PG_OTHERS = JSON.stringify(others)
 }
 
 function findNode24() {

@@ -1,4 +1,4 @@
-// Jest globalTeardown: stops the PostgreSQL server that global-setup.js started and removes the
+// Jest globalTeardown: stops the PostgreSQL servers that global-setup.js started and removes the
 // run's temp dir (kept when FABRICATE_TEST_KEEP_TMP=1).
 import fs from 'node:fs'
 
@@ -10,9 +10,9 @@ export default async function globalTeardown() {
   if (!state) return
   delete holder.__FABRICATE_TEST_SETUP__
 
-  if (state.stopServer) {
+  for (const stop of state.stopServers) {
     try {
-      state.stopServer()
+      stop()
     } catch (error) {
       console.warn(`global teardown: ${error instanceof Error ? error.message : error}`)
     }

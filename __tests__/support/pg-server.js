@@ -11,6 +11,8 @@ import path from 'node:path'
 
 /** The server's programs a throwaway server needs. */
 export const SERVER_BINARIES = ['initdb', 'pg_ctl', 'postgres', 'psql']
+/** The programs a server alone needs (a folder of another version's server may lack psql). */
+export const SERVER_ONLY_BINARIES = ['initdb', 'pg_ctl', 'postgres']
 
 /**
  * @typedef {object} PgProcess where the server's programs are and who runs them
@@ -27,17 +29,22 @@ export const SERVER_BINARIES = ['initdb', 'pg_ctl', 'postgres', 'psql']
 /**
  * Initialises and starts a server whose files live in `dir` (created, world-traversable, so that
  * the `postgres` user can reach it). Throws with initdb's or the server's own words on failure.
+ * `binDir` names the folder of the server's programs; by default the one findPgBin finds.
  * @param {string} dir
- * @param {{ maxConnections?: number }} [options]
+ * @param {{ maxConnections?: number, binDir?: string }} [options]
  * @returns {Promise<ThrowawayServer>}
  */
 export async function startThrowawayServer(dir, options = {}) {
-  const binDir = findPgBin(SERVER_BINARIES)
+  const binDir = options.binDir ?? findPgBin(SERVER_BINARIES)
   if (!binDir) {
     throw new Error(
       `PostgreSQL server binaries (${SERVER_BINARIES.join(', ')}) were found neither on PATH ` +
         'nor in /usr/lib/postgresql/*/bin.'
     )
+  }
+  const missing = SERVER_ONLY_BINARIES.filter(p => !isExecutable(path.join(binDir, p)))
+  if (missing.length > 0) {
+    throw new Error(`${binDir} holds no PostgreSQL server: ${missing.join(', ')} missing`)
   }
   const asPostgresUser = typeof process.getuid === 'function' && process.getuid() === 0
   /** @type {PgProcess} */
@@ -166,6 +173,18 @@ export function runPg(pg, program, args, cwd) {
     env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
     timeout: 60000
   })
+}
+
+/**
+ * The version of the server in `binDir`, from `postgres --version` (e.g. `18.4`).
+ * @param {string} binDir
+ * @returns {string}
+ */
+export function serverVersion(binDir) {
+  const res = spawnSync(path.join(binDir, 'postgres'), ['--version'], { encoding: 'utf8' })
+  const match = /\(PostgreSQL\) (\S+)/.exec(res.stdout ?? '')
+  if (!match) throw new Error(`${binDir}/postgres --version failed: ${describe(res)} ${res.stderr}`)
+  return match[1]
 }
 
 /** @param {import('node:child_process').SpawnSyncReturns<string>} res */

@@ -78,14 +78,25 @@ let counter = 0
  * Creates a fresh, empty database with a unique name `<prefix>_<pid>_<n>_<random>`. The prefix
  * (default `test`) may hold any characters, quotes and spaces included, to test quoting.
  */
-export async function createDatabase(prefix = 'test'): Promise<TestDatabase> {
+export async function createDatabase(
+  prefix = 'test',
+  server: string = pgUrl()
+): Promise<TestDatabase> {
   counter += 1
   const suffix = `_${process.pid}_${counter}_${randomBytes(3).toString('hex')}`
   let head = prefix
   while (Buffer.byteLength(head + suffix) > 63) head = head.slice(0, -1)
   const name = head + suffix
-  await query(pgUrl(), `CREATE DATABASE ${quoteIdent(name)}`)
-  return { name, url: databaseUrl(name) }
+  await query(server, `CREATE DATABASE ${quoteIdent(name)}`)
+  return { name, url: databaseUrl(name, server) }
+}
+
+/** The servers of other PostgreSQL versions that the global setup started (may be none). */
+export function otherServers(): { version: string; url: string }[] {
+  return JSON.parse(process.env.FABRICATE_TEST_PG_OTHERS || '[]') as {
+    version: string
+    url: string
+  }[]
 }
 
 /** Drops a database (by name or as returned by createDatabase), closing its connections. */
