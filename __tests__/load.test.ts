@@ -50,21 +50,30 @@ function lastTask() {
 
 const password = () => new URL(process.env.FABRICATE_TEST_PG_URL!).password
 
+/** Runs the action to load `format` into the database at `url`, its tables from db/schema.sql. */
+function loadFormat(url: string, format: string, node?: string, secrets: string[] = []) {
+  return runChecked(
+    emulator,
+    {
+      node,
+      workspace: workspaceWithSchema(),
+      inputs: emulatorInputs(emulator, {
+        format,
+        load: 'postgres',
+        'postgres-url': url,
+        schema: 'db/schema.sql'
+      })
+    },
+    secrets
+  )
+}
+
 describe.each(nodeBinaries())('on $name', ({ node }) => {
   it.each(['postgres-optimized', 'postgres', 'sql'])(
     'loads %s value for value, hard text included',
     async format => {
       const db = await createDatabase(format)
-      const run = await runChecked(emulator, {
-        node,
-        workspace: workspaceWithSchema(),
-        inputs: emulatorInputs(emulator, {
-          format,
-          load: 'postgres',
-          'postgres-url': db.url,
-          schema: 'db/schema.sql'
-        })
-      })
+      const run = await loadFormat(db.url, format, node)
       expect(run.errors).toEqual([])
       expect(run.exitCode).toBe(0)
       const task = lastTask()
@@ -95,20 +104,7 @@ describe('other PostgreSQL versions', () => {
     'loads $format into PostgreSQL $version value for value',
     async ({ url, format, version }) => {
       const db = await createDatabase('version', url)
-      const run = await runChecked(
-        emulator,
-        {
-          node: node24Binary,
-          workspace: workspaceWithSchema(),
-          inputs: emulatorInputs(emulator, {
-            format,
-            load: 'postgres',
-            'postgres-url': db.url,
-            schema: 'db/schema.sql'
-          })
-        },
-        [new URL(url).password]
-      )
+      const run = await loadFormat(db.url, format, node24Binary, [new URL(url).password])
       expect(run.errors).toEqual([])
       expect(run.stdout).toContain(`PostgreSQL ${version}`)
       await expectLoadedAsGenerated(db.url, lastTask())

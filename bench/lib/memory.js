@@ -7,7 +7,7 @@ import { runAction } from './runner.js'
 import { median, progress, removeDir } from './util.js'
 
 /** About 0.70 GiB of CSV: long text columns of ~1,000 characters. */
-export const MEMORY_RECORDS = {
+const MEMORY_RECORDS = {
   customers: 300_000,
   products: 20_000,
   orders: 410_000,
